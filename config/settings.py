@@ -1,0 +1,238 @@
+"""Settings read from the environment (and an optional `.env`), grouped by concern.
+
+Every setting left unset falls back to the embedded profile: SQLite and in-process
+infrastructure under `STORAGE_DIR`. `LLMOPS_PROFILE=production` makes the service
+settings mandatory instead.
+"""
+
+import secrets
+from enum import Enum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Profile(str, Enum):
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+class _Group(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+class StorageSettings(_Group):
+    storage_dir: Path = Field(PROJECT_ROOT / "storage", description="Where embedded data lives")
+
+
+class ObjectStorageBackend(str, Enum):
+    LOCAL = "local"
+    COS = "cos"
+
+
+class ObjectStorageSettings(_Group):
+    """Where uploaded files go: `local` keeps them under STORAGE_DIR/uploads, `cos` in Tencent COS."""
+
+    storage_backend: ObjectStorageBackend = ObjectStorageBackend.LOCAL
+    api_public_url: str = Field("", description="Public base URL of this API for links to local files; empty: the request's host")
+    cos_secret_id: str = ""
+    cos_secret_key: str = ""
+    cos_region: str = Field("", description="e.g. ap-guangzhou")
+    cos_bucket: str = Field("", description="Bucket name with its APPID, e.g. llmops-1250000000")
+    cos_scheme: str = Field("https", pattern="^https?$")
+    cos_domain: str = Field("", description="Public domain (CDN or custom) in file URLs; empty: the bucket's own domain")
+    cos_endpoint_override: str = Field("", description="host:port to send COS requests to instead of the bucket's domain")
+    cos_timeout: float = Field(30.0, gt=0, description="Seconds before a COS request gives up")
+
+
+class DatabaseSettings(_Group):
+    sqlalchemy_database_uri: str = ""
+    sqlalchemy_pool_size: int = 10
+    sqlalchemy_pool_recycle: int = 3600
+    sqlalchemy_echo: bool = False
+
+
+class RedisSettings(_Group):
+    redis_url: str = ""
+
+
+class CelerySettings(_Group):
+    celery_broker_url: str = ""
+    celery_result_backend: str = ""
+
+
+class SecuritySettings(_Group):
+    jwt_secret_key: str = ""
+    jwt_expires_in: int = Field(30 * 24 * 3600, gt=0, description="Access token lifetime in seconds")
+    cors_allowed_origins: str = Field("http://localhost:5173,http://127.0.0.1:5173")
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_seconds: int = Field(15 * 60, ge=1)
+    trusted_proxies: int = Field(0, ge=0, description="Reverse proxies in front whose X-Forwarded-* to trust")
+
+
+class OAuthSettings(_Group):
+    github_client_id: str = ""
+    github_client_secret: str = ""
+    github_redirect_uri: str = ""
+    github_oauth_base: str = "https://github.com"
+    github_api_base: str = "https://api.github.com"
+    oauth_http_timeout: float = 10.0
+
+
+class ProviderSettings(_Group):
+    """Model provider endpoints: <NAME>_API_BASE overrides the catalog's URL, <NAME>_API_KEY authenticates."""
+
+    openai_api_key: str = ""
+    openai_api_base: str = ""
+    deepseek_api_key: str = ""
+    deepseek_api_base: str = ""
+    moonshot_api_key: str = ""
+    moonshot_api_base: str = ""
+    tongyi_api_key: str = ""
+    tongyi_api_base: str = ""
+    zhipu_api_key: str = ""
+    zhipu_api_base: str = ""
+    ollama_api_key: str = ""
+    ollama_api_base: str = ""
+    llm_request_timeout: float = Field(120.0, gt=0, description="Seconds one model request may take")
+    llm_max_retries: int = Field(2, ge=0, description="Retries of a failed model request")
+
+
+class BuiltinToolSettings(_Group):
+    """Keys and endpoints of the services built-in tools call; a tool without its key says so when used."""
+
+    serper_api_key: str = ""
+    serper_api_base: str = "https://google.serper.dev"
+    gaode_api_key: str = ""
+    gaode_api_base: str = "https://restapi.amap.com"
+    wikipedia_api_base: str = Field("https://en.wikipedia.org/w/api.php", description="A MediaWiki api.php URL")
+    duckduckgo_api_base: str = "https://html.duckduckgo.com"
+    builtin_tool_http_timeout: float = Field(15.0, gt=0, description="Seconds before a tool's outbound request gives up")
+    dalle_http_timeout: float = Field(120.0, gt=0, description="Seconds to wait for an image generation")
+
+
+class OutboundSettings(_Group):
+    """The guard on requests sent on a user's behalf (API tools, fetches, workflow HTTP nodes)."""
+
+    outbound_allow_hosts: str = Field(
+        "", description="Comma-separated hostnames or CIDR networks opened despite being private or local"
+    )
+    outbound_timeout: float = Field(10.0, gt=0, description="Seconds one outbound request may take, redirects included")
+    outbound_max_response_bytes: int = Field(1024 * 1024, gt=0, description="Response bytes read before the rest is cut")
+    outbound_max_redirects: int = Field(3, ge=0, description="Redirects followed, each hop checked again")
+    api_tool_max_response_chars: int = Field(
+        4000, gt=0, description="Characters of an API tool's response text handed back to the model"
+    )
+
+    @property
+    def allow_hosts(self) -> list[str]:
+        return [entry.strip() for entry in self.outbound_allow_hosts.split(",") if entry.strip()]
+
+
+class EmbeddingProvider(str, Enum):
+    AUTO = "auto"
+    LOCAL = "local"
+    OPENAI = "openai"
+
+
+class EmbeddingSettings(_Group):
+    """How segment and query texts become vectors: a local model, or an OpenAI-compatible endpoint."""
+
+    embedding_provider: EmbeddingProvider = Field(
+        EmbeddingProvider.AUTO, description="auto: openai when OPENAI_API_KEY is set, otherwise local"
+    )
+    embedding_model: str = Field("text-embedding-3-small", description="Model name sent to the openai provider")
+    embedding_batch_size: int = Field(32, ge=1, le=2048, description="Texts embedded per model call or request")
+    embedding_threads: int = Field(1, ge=1, description="CPU threads of the local model")
+    embedding_timeout: float = Field(60.0, gt=0, description="Seconds one openai embeddings request may take")
+
+
+class VectorStoreSettings(_Group):
+    """Where segment vectors live: Weaviate when WEAVIATE_URL is set, else files under STORAGE_DIR/vector_store."""
+
+    weaviate_url: str = Field("", description="e.g. http://127.0.0.1:8080; empty: the embedded store")
+    weaviate_api_key: str = ""
+    weaviate_grpc_host: str = Field("", description="Host of Weaviate's gRPC API; empty: the host of WEAVIATE_URL")
+    weaviate_grpc_port: int = Field(50051, gt=0, lt=65536)
+    weaviate_collection: str = Field("Segment", pattern="^[A-Z][A-Za-z0-9_]*$")
+    weaviate_timeout: float = Field(30.0, gt=0, description="Seconds one Weaviate request may take")
+
+
+class Settings(_Group):
+    llmops_profile: Profile = Profile.EMBEDDED
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    object_storage: ObjectStorageSettings = Field(default_factory=ObjectStorageSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    celery: CelerySettings = Field(default_factory=CelerySettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    oauth: OAuthSettings = Field(default_factory=OAuthSettings)
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    builtin_tools: BuiltinToolSettings = Field(default_factory=BuiltinToolSettings)
+    embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+
+    @property
+    def is_production(self) -> bool:
+        return self.llmops_profile is Profile.PRODUCTION
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.storage.storage_dir
+
+    @property
+    def database_uri(self) -> str:
+        uri = self.database.sqlalchemy_database_uri
+        if not uri:
+            return f"sqlite:///{self.storage_dir / 'llmops.db'}"
+        # SQLAlchemy 2.1 maps a bare postgresql:// to psycopg 3; this project ships psycopg2.
+        for bare in ("postgresql://", "postgres://"):
+            if uri.startswith(bare):
+                return "postgresql+psycopg2://" + uri[len(bare) :]
+        return uri
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_uri.startswith("sqlite")
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [o.strip() for o in self.security.cors_allowed_origins.split(",") if o.strip()]
+
+    @cached_property
+    def jwt_secret_key(self) -> str:
+        """The configured key, or (embedded only) a random one kept under storage/."""
+        if self.security.jwt_secret_key:
+            return self.security.jwt_secret_key
+        key_file = self.storage_dir / "jwt_secret_key"
+        if key_file.exists():
+            return key_file.read_text().strip()
+        key = secrets.token_urlsafe(48)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.touch(mode=0o600)
+        key_file.write_text(key)
+        return key
+
+    def check(self) -> None:
+        """Fail start-up with a clear message when production lacks what it needs."""
+        if not self.is_production:
+            return
+        required = {
+            "JWT_SECRET_KEY": self.security.jwt_secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database.sqlalchemy_database_uri,
+            "REDIS_URL": self.redis.redis_url,
+            "CELERY_BROKER_URL": self.celery.celery_broker_url,
+        }
+        missing = [name for name, value in required.items() if not value]
+        if missing:
+            raise RuntimeError(
+                f"LLMOPS_PROFILE=production requires these settings: {', '.join(missing)} "
+                "(see .env.example)"
+            )
+        if len(self.security.jwt_secret_key) < 32:
+            raise RuntimeError("JWT_SECRET_KEY must be at least 32 characters in production")

@@ -1,0 +1,1 @@
+"""Language model providers and models, declared as data, and the factory that builds chat models."""

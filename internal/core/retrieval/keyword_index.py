@@ -1,0 +1,287 @@
+"""Full-text retrieval: the `segment_term` inverted index and BM25 ranking in SQL.
+
+Writes join the caller's transaction. A search reads the postings of the query's terms from
+one covering index and skips unsearchable segments (a segment or document that is disabled or
+not completed). Very common terms are scored only for the best candidates (MaxScore), which
+keeps a query's cost near the size of its rarer terms' postings without changing the ranking.
+"""
+
+import math
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from injector import inject
+from sqlalchemy import Float, and_, bindparam, case, cast, delete, func, insert, select, text
+from sqlalchemy.types import Uuid
+
+from internal.core.text_processing.keywords import search_terms
+from internal.extension.database import SQLAlchemy
+from internal.model import Document, Segment, SegmentTerm
+from internal.model.dataset import UNSEARCHABLE
+
+# BM25 parameters: term-frequency saturation and length normalisation.
+K1 = 1.2
+B = 0.75
+# The row of each segment that carries its length; search_terms never yields an empty term.
+LENGTH_TERM = ""
+# Postings scored in SQL for every candidate; rarer terms are taken first until this is reached.
+POSTING_BUDGET = 20_000
+# Longer id lists go to the database as a subquery rather than as bound parameters.
+MAX_LISTED_IDS = 500
+# Parenthesised: a bare OR inside a longer WHERE would bind to its neighbours.
+_UNSEARCHABLE = f"({UNSEARCHABLE})"
+_WRITE_CHUNK = 5_000
+_DELETE_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The datasets searched and what in them must not be returned."""
+
+    dataset_ids: list[uuid.UUID]
+    excluded_document_ids: list[uuid.UUID]
+    excluded_segment_ids: list[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class _Corpus:
+    """BM25 statistics over the searchable segments of the scope."""
+
+    segment_count: int
+    average_length: float
+    document_frequency: dict[str, int]
+
+
+@inject
+@dataclass
+class KeywordIndex:
+    db: SQLAlchemy
+
+    # --- writing (the caller's session; the caller commits) -------------------------------------
+
+    def add_segments(self, segments: Iterable[Segment]) -> None:
+        """Index the segments' current content; indexing a segment again replaces its terms."""
+        rows, segment_ids = [], []
+        for segment in segments:
+            counts = Counter(term for term in search_terms(segment.content) if term)
+            length = sum(counts.values())
+            segment_ids.append(segment.id)
+            common = {"segment_id": segment.id, "dataset_id": segment.dataset_id, "document_id": segment.document_id}
+            rows.append({**common, "term": LENGTH_TERM, "frequency": 0, "segment_length": length})
+            rows.extend({**common, "term": term, "frequency": n, "segment_length": length} for term, n in counts.items())
+        if not segment_ids:
+            return
+        self.remove_segments(segment_ids)
+        for start in range(0, len(rows), _WRITE_CHUNK):
+            self.db.session.execute(insert(SegmentTerm), rows[start : start + _WRITE_CHUNK])
+
+    def remove_segments(self, segment_ids: Iterable[uuid.UUID]) -> None:
+        ids = list(segment_ids)
+        for start in range(0, len(ids), _DELETE_CHUNK):
+            self._delete(SegmentTerm.segment_id.in_(ids[start : start + _DELETE_CHUNK]))
+
+    def remove_document(self, document_id: uuid.UUID) -> None:
+        self._delete(SegmentTerm.document_id == document_id)
+
+    def remove_dataset(self, dataset_id: uuid.UUID) -> None:
+        self._delete(SegmentTerm.dataset_id == dataset_id)
+
+    def _delete(self, condition) -> None:
+        self.db.session.execute(
+            delete(SegmentTerm).where(condition).execution_options(synchronize_session=False)
+        )
+
+    # --- searching --------------------------------------------------------------------------------
+
+    def search(self, dataset_ids: Sequence[uuid.UUID], query: str, k: int) -> list[tuple[uuid.UUID, float]]:
+        """The `k` best searchable segments of the datasets for the query, best first, with BM25 scores."""
+        query_terms = Counter(term for term in search_terms(query) if term)
+        if k <= 0 or not dataset_ids or not query_terms:
+            return []
+        scope = self._scope(list(dict.fromkeys(dataset_ids)))
+        corpus = self._corpus(scope, list(query_terms))
+        if corpus.segment_count == 0:
+            return []
+        # A term's greatest possible contribution to a score: idf * (k1 + 1), per repeat in the query.
+        ceilings = {
+            term: repeats * _idf(corpus.segment_count, corpus.document_frequency[term]) * (K1 + 1)
+            for term, repeats in query_terms.items()
+            if corpus.document_frequency.get(term, 0) > 0
+        }
+        if not ceilings:
+            return []
+        return _MaxScore(self, scope, corpus, ceilings).top(k)
+
+    def _scope(self, dataset_ids: list[uuid.UUID]) -> _Scope:
+        session = self.db.session
+        documents = session.scalars(_unsearchable_documents(dataset_ids)).all()
+        segments = session.scalars(self._unsearchable_segments(dataset_ids)).all()
+        return _Scope(dataset_ids, list(documents), list(segments))
+
+    def _unsearchable_segments(self, dataset_ids: list[uuid.UUID]):
+        """Unsearchable segments of searchable documents (the others go with their document)."""
+        # SQLite's planner does not pick a partial index without statistics, so it is named.
+        hint = " INDEXED BY ix_segment_unsearchable" if self.db.engine.dialect.name == "sqlite" else ""
+        sql = (
+            f"SELECT id FROM segment{hint} WHERE dataset_id IN :dataset_ids AND {_UNSEARCHABLE}"
+            f" AND document_id NOT IN (SELECT id FROM document WHERE dataset_id IN :dataset_ids AND {_UNSEARCHABLE})"
+        )
+        return (
+            text(sql)
+            .bindparams(bindparam("dataset_ids", dataset_ids, expanding=True, type_=Uuid()))
+            .columns(id=Uuid())
+        )
+
+    def _excluded_documents(self, scope: _Scope):
+        """The excluded documents as ids, or for many of them as the query that finds them."""
+        if len(scope.excluded_document_ids) <= MAX_LISTED_IDS:
+            return scope.excluded_document_ids
+        return _unsearchable_documents(scope.dataset_ids)
+
+    def _excluded_segments(self, scope: _Scope):
+        if len(scope.excluded_segment_ids) <= MAX_LISTED_IDS:
+            return scope.excluded_segment_ids
+        found = self._unsearchable_segments(scope.dataset_ids).subquery()
+        return select(found.c.id)
+
+    def _corpus(self, scope: _Scope, terms: list[str]) -> _Corpus:
+        """Segment count, average length and document frequencies, over searchable segments only:
+        everything indexed in the datasets minus what the exclusions hold."""
+        looked_up = [LENGTH_TERM, *terms]
+        totals = self._term_totals(
+            and_(SegmentTerm.dataset_id.in_(scope.dataset_ids), SegmentTerm.term.in_(looked_up))
+        )
+        exclusions = []
+        if scope.excluded_document_ids:
+            exclusions.append(SegmentTerm.document_id.in_(self._excluded_documents(scope)))
+        if scope.excluded_segment_ids:
+            exclusions.append(SegmentTerm.segment_id.in_(self._excluded_segments(scope)))
+        for exclusion in exclusions:
+            excluded = self._term_totals(and_(exclusion, SegmentTerm.term.in_(looked_up)))
+            for term, (count, length) in excluded.items():
+                total_count, total_length = totals.get(term, (0, 0))
+                totals[term] = (total_count - count, total_length - length)
+        segment_count, total_length = totals.pop(LENGTH_TERM, (0, 0))
+        average = total_length / segment_count if segment_count else 0.0
+        return _Corpus(segment_count, max(average, 1.0), {term: count for term, (count, _) in totals.items()})
+
+    def _term_totals(self, condition) -> dict[str, tuple[int, int]]:
+        """Per term: its postings and the sum of their segments' lengths."""
+        rows = self.db.session.execute(
+            select(SegmentTerm.term, func.count(), func.coalesce(func.sum(SegmentTerm.segment_length), 0))
+            .where(condition)
+            .group_by(SegmentTerm.term)
+        )
+        return {term: (int(count), int(length)) for term, count, length in rows}
+
+    def _excluded(self, scope: _Scope) -> list:
+        """Conditions that keep unsearchable segments out of the postings."""
+        conditions = []
+        if scope.excluded_document_ids:
+            conditions.append(SegmentTerm.document_id.not_in(self._excluded_documents(scope)))
+        if scope.excluded_segment_ids:
+            conditions.append(SegmentTerm.segment_id.not_in(self._excluded_segments(scope)))
+        return conditions
+
+    def _partial_scores(
+        self, scope: _Scope, corpus: _Corpus, ceilings: dict[str, float], limit: int
+    ) -> list[tuple[uuid.UUID, float]]:
+        """The `limit` best segments by the BM25 of the given terms only, best first."""
+        frequency = cast(SegmentTerm.frequency, Float)
+        norm_base, norm_per_length = _length_norm(corpus)
+        contribution = case(ceilings, value=SegmentTerm.term) * frequency / (
+            frequency + norm_base + norm_per_length * SegmentTerm.segment_length
+        )
+        score = func.sum(contribution).label("score")
+        rows = self.db.session.execute(
+            select(SegmentTerm.segment_id, score)
+            .where(
+                SegmentTerm.dataset_id.in_(scope.dataset_ids),
+                SegmentTerm.term.in_(list(ceilings)),
+                *self._excluded(scope),
+            )
+            .group_by(SegmentTerm.segment_id)
+            .order_by(score.desc(), SegmentTerm.segment_id)
+            .limit(limit)
+        )
+        return [(segment_id, float(value)) for segment_id, value in rows]
+
+    def _exact_contributions(
+        self, segment_ids: list[uuid.UUID], corpus: _Corpus, ceilings: dict[str, float]
+    ) -> dict[uuid.UUID, float]:
+        """What the given terms add to each segment's score (segments without them add nothing)."""
+        norm_base, norm_per_length = _length_norm(corpus)
+        added: dict[uuid.UUID, float] = {}
+        for start in range(0, len(segment_ids), _DELETE_CHUNK):
+            rows = self.db.session.execute(
+                select(SegmentTerm.segment_id, SegmentTerm.term, SegmentTerm.frequency, SegmentTerm.segment_length).where(
+                    SegmentTerm.segment_id.in_(segment_ids[start : start + _DELETE_CHUNK]),
+                    SegmentTerm.term.in_(list(ceilings)),
+                )
+            )
+            for segment_id, term, frequency, length in rows:
+                value = ceilings[term] * frequency / (frequency + norm_base + norm_per_length * length)
+                added[segment_id] = added.get(segment_id, 0.0) + value
+        return added
+
+
+def _unsearchable_documents(dataset_ids: list[uuid.UUID]):
+    return select(Document.id).where(Document.dataset_id.in_(dataset_ids), text(_UNSEARCHABLE))
+
+
+def _idf(segment_count: int, document_frequency: int) -> float:
+    """BM25's idf in Lucene's form, always positive."""
+    return math.log(1 + (segment_count - document_frequency + 0.5) / (document_frequency + 0.5))
+
+
+def _length_norm(corpus: _Corpus) -> tuple[float, float]:
+    """k1 * (1 - b + b * length / avgdl) as base + per_length * length."""
+    return K1 * (1 - B), K1 * B / corpus.average_length
+
+
+class _MaxScore:
+    """Exact top-k: score candidates on the rarer ("essential") terms in SQL, add the common
+    terms' exact contributions for the best of them, and stop once nothing unseen can win."""
+
+    def __init__(self, index: KeywordIndex, scope: _Scope, corpus: _Corpus, ceilings: dict[str, float]):
+        self.index = index
+        self.scope = scope
+        self.corpus = corpus
+        self.ceilings = ceilings
+
+    def top(self, k: int) -> list[tuple[uuid.UUID, float]]:
+        by_rarity = sorted(self.ceilings, key=lambda term: (self.corpus.document_frequency[term], term))
+        essential, common = [], []
+        postings = 0
+        for term in by_rarity:
+            postings += self.corpus.document_frequency[term]
+            (essential if not essential or postings <= POSTING_BUDGET else common).append(term)
+        while True:
+            ranked, threshold = self._rank(k, essential, common)
+            common_ceiling = sum(self.ceilings[term] for term in common)
+            # A segment holding only common terms scores below common_ceiling.
+            if not common or threshold >= common_ceiling:
+                return ranked
+            essential.append(common.pop(0))
+
+    def _rank(self, k: int, essential: list[str], common: list[str]) -> tuple[list[tuple[uuid.UUID, float]], float]:
+        """The top k among segments with an essential term, and the k-th score (-inf if fewer)."""
+        essential_ceilings = {term: self.ceilings[term] for term in essential}
+        common_ceilings = {term: self.ceilings[term] for term in common}
+        common_ceiling = sum(common_ceilings.values())
+        limit = max(4 * k, 40)
+        while True:
+            partial = self.index._partial_scores(self.scope, self.corpus, essential_ceilings, limit)
+            added = self.index._exact_contributions([sid for sid, _ in partial], self.corpus, common_ceilings) if common else {}
+            full = sorted(
+                ((sid, score + added.get(sid, 0.0)) for sid, score in partial), key=lambda item: (-item[1], str(item[0]))
+            )
+            ranked = full[:k]
+            threshold = ranked[-1][1] if len(ranked) == k else -math.inf
+            exhausted = len(partial) < limit
+            # Unseen candidates score at most the last partial score plus every common term.
+            if exhausted or partial[-1][1] + common_ceiling <= threshold:
+                return ranked, threshold
+            limit *= 4

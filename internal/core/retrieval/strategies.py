@@ -1,0 +1,74 @@
+"""The three retrieval strategies, as rankings of segment ids; the service loads and counts them.
+
+full_text ranks by BM25 over the keyword index; semantic by the similarity of the query's
+vector in the vector store; hybrid rescales both sides' scores to 0-1 and adds them with equal
+weights (on the benchmark set this beat reciprocal rank fusion; see test/benchmark).
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from injector import inject
+
+from internal.extension.vector_store import VectorHit, VectorStore
+
+from .entities import RetrievalStrategy, ScoredSegment
+from .fusion import min_max_fusion
+from .keyword_index import KeywordIndex
+
+# Each side of a hybrid search offers this many candidates (at least k) to the fusion.
+HYBRID_POOL = 20
+# Fusion weights of the (full-text, semantic) rankings.
+HYBRID_WEIGHTS = (0.5, 0.5)
+# Vector hits the database may still drop (a switch flipped since the vector was written) are
+# made up for by asking for a few more than k.
+SEMANTIC_SPARE = 5
+
+
+@inject
+@dataclass
+class SegmentRanker:
+    keyword_index: KeywordIndex
+    vector_store: VectorStore
+
+    def rank(
+        self,
+        strategy: RetrievalStrategy,
+        dataset_ids: Sequence[uuid.UUID],
+        query: str,
+        query_vector: Sequence[float] | None,
+        k: int,
+        score_threshold: float,
+    ) -> list[ScoredSegment]:
+        """Candidates best first, possibly more than k: the caller drops what is no longer
+        searchable and keeps the first k. Scores are the similarity for semantic, else 0."""
+        if k <= 0 or not dataset_ids:
+            return []
+        if strategy is RetrievalStrategy.FULL_TEXT:
+            return [ScoredSegment(segment_id, 0.0) for segment_id, _ in self.keyword_index.search(dataset_ids, query, k)]
+        if strategy is RetrievalStrategy.SEMANTIC:
+            return self.semantic(dataset_ids, query_vector, k + SEMANTIC_SPARE, score_threshold)
+        pool = max(k, HYBRID_POOL)
+        keyword = self.keyword_index.search(dataset_ids, query, pool)
+        hits = self._similar(dataset_ids, query_vector, pool, score_threshold)
+        similar = [(hit.segment_id, hit.score) for hit in hits]
+        fused = min_max_fusion([keyword, similar], HYBRID_WEIGHTS)
+        return [ScoredSegment(segment_id, 0.0) for segment_id in fused]
+
+    def semantic(
+        self, dataset_ids: Sequence[uuid.UUID], query_vector: Sequence[float] | None, k: int, score_threshold: float
+    ) -> list[ScoredSegment]:
+        """Similarities rounded to two decimals, as shown."""
+        hits = self._similar(dataset_ids, query_vector, k, score_threshold)
+        return [ScoredSegment(hit.segment_id, round(hit.score, 2)) for hit in hits]
+
+    def _similar(
+        self, dataset_ids: Sequence[uuid.UUID], query_vector: Sequence[float] | None, k: int, score_threshold: float
+    ) -> list[VectorHit]:
+        """The vector store's hits whose similarity, rounded as shown, reaches the threshold."""
+        if query_vector is None:
+            raise ValueError("semantic retrieval needs the query's vector")
+        # The store compares unrounded values; anything that rounds up to the threshold passes too.
+        hits = self.vector_store.search(dataset_ids, query_vector, k, max(score_threshold - 0.005, 0.0))
+        return [hit for hit in hits if round(hit.score, 2) >= score_threshold]

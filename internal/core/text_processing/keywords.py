@@ -1,0 +1,80 @@
+"""Keywords of a segment (TF-IDF over jieba's IDF table) and the terms of full-text (BM25) search."""
+
+import re
+import threading
+
+from .words import iter_words, stop_words
+
+MAX_TERM_LENGTH = 64
+
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_ASCII_WORD = re.compile(r"[a-z]+")
+
+_idf: tuple[dict[str, float], float] | None = None
+_idf_lock = threading.Lock()
+
+
+def extract_keywords(text: str, top_k: int = 10) -> list[str]:
+    """Up to `top_k` distinct keywords, most characteristic first.
+
+    A word scores its frequency times its IDF from jieba's table (words the table does not
+    know, such as most English, get its median). Stop-words, single characters and words
+    without a letter are left out; English comes lowercased.
+    """
+    if top_k <= 0:
+        return []
+    excluded = stop_words()
+    frequencies: dict[str, int] = {}
+    for word in iter_words(text, for_search=False):
+        if len(word) < 2 or word in excluded or not _HAS_LETTER.search(word):
+            continue
+        word = word[:MAX_TERM_LENGTH]
+        frequencies[word] = frequencies.get(word, 0) + 1
+    idf, median_idf = _idf_table()
+    # sorted() is stable, so equal scores keep the order of first appearance.
+    ranked = sorted(frequencies, key=lambda word: frequencies[word] * idf.get(word, median_idf), reverse=True)
+    return ranked[:top_k]
+
+
+def search_terms(text: str) -> list[str]:
+    """The terms BM25 indexes for a segment and looks up for a query, repeats included.
+
+    Chinese is cut in jieba's search mode, everything else at non-word characters; case and
+    full-width forms are folded, English plurals reduced, stop-words and punctuation dropped,
+    and terms cut to 64 characters. Documents and queries must both go through this function.
+    """
+    excluded = stop_words()
+    terms: list[str] = []
+    for word in iter_words(text, for_search=True):
+        if word in excluded:
+            continue
+        if _ASCII_WORD.fullmatch(word):
+            word = _singular(word)
+        terms.append(word[:MAX_TERM_LENGTH])
+    return terms
+
+
+def _singular(word: str) -> str:
+    """A deliberately small stemmer: regular plurals of English words of four letters or more."""
+    if len(word) <= 3:
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _idf_table() -> tuple[dict[str, float], float]:
+    global _idf
+    if _idf is None:
+        with _idf_lock:
+            if _idf is None:
+                # Imported here because jieba.analyse parses its IDF table on import (about a
+                # second); only that table is used, not its extractor.
+                import jieba.analyse
+
+                _idf = jieba.analyse.default_tfidf.idf_loader.get_idf()
+    return _idf

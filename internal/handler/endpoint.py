@@ -1,0 +1,156 @@
+"""`@endpoint` declares a handler's contract once: who may call it, what it takes, what it returns.
+
+The same declaration parses the request (errors become `validate_error` naming the field)
+and describes the route in the OpenAPI document served at /docs/openapi.json.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, wraps
+from typing import Any
+
+from flask import request
+from pydantic import BaseModel, ValidationError, create_model
+from spectree import SecurityScheme, SecuritySchemeData, SpecTree
+from spectree.models import SecureType
+from spectree import Response as DocResponse
+from spectree.model_adapter.pydantic_adapter import BaseFile
+from werkzeug.datastructures import FileStorage
+
+from internal.exception import ValidateErrorException
+from internal.middleware import AuthKind
+from internal.schema.common import Empty, Envelope, ErrorEnvelope
+from pkg.validation_message import describe_validation_error
+
+api_doc = SpecTree(
+    "flask",
+    title="LLMOps API",
+    version="1.0.0",
+    path="docs",
+    annotations=False,
+    validation_error_status=400,
+    validation_error_model=ErrorEnvelope,
+    security_schemes=[
+        SecurityScheme(
+            name="access_token",
+            data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer", bearer_format="JWT"),
+        ),
+        SecurityScheme(
+            name="api_key",
+            data=SecuritySchemeData(type=SecureType.HTTP, scheme="bearer", description="llmops-v1/…"),
+        ),
+    ],
+    naming_strategy=lambda model: model.__name__.replace("[", "_").replace("]", "").replace(",", "_"),
+)
+
+_SECURITY = {AuthKind.JWT: {"access_token": []}, AuthKind.API_KEY: {"api_key": []}, AuthKind.NONE: {}}
+
+
+def _json_body() -> dict:
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise ValidateErrorException("请求体必须是合法的JSON", status=415 if not request.is_json else 400) from None
+    if not isinstance(body, dict):
+        raise ValidateErrorException("请求体必须是JSON对象")
+    return body
+
+
+def parse(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidateErrorException(describe_validation_error(exc)) from None
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """The one file a multipart endpoint takes: its form field and the most bytes it may hold."""
+
+    name: str
+    max_size: int
+
+
+def _one_file(part: FilePart) -> FileStorage:
+    """The request's single non-empty file under `part.name`, checked to the exact byte."""
+    if request.mimetype != "multipart/form-data":
+        raise ValidateErrorException(f"{part.name}: 请使用multipart/form-data格式上传文件", status=415)
+    chosen = [f for f in request.files.getlist(part.name) if f.filename]
+    if not chosen:
+        raise ValidateErrorException(f"{part.name}: 请选择要上传的文件")
+    if sum(1 for _, f in request.files.items(multi=True) if f.filename) > 1:
+        raise ValidateErrorException(f"{part.name}: 每次只能上传一个文件")
+    file = chosen[0]
+    # Werkzeug spools parts to a seekable buffer or temporary file, so the size is exact.
+    size = file.stream.seek(0, 2)
+    file.stream.seek(0)
+    if size == 0:
+        raise ValidateErrorException(f"{part.name}: 文件内容不能为空")
+    if size > part.max_size:
+        raise ValidateErrorException(f"{part.name}: 文件大小不能超过{_megabytes(part.max_size)}", status=413)
+    return file
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):g}MB"
+
+
+@cache
+def _file_form(name: str) -> type[BaseModel]:
+    return create_model(f"FileForm_{name}", **{name: (BaseFile, ...)})
+
+
+def endpoint(
+    *,
+    auth: AuthKind = AuthKind.JWT,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    file: FilePart | None = None,
+    resp: Any = Empty,
+    raw_response: str | None = None,
+    tags: tuple[str, ...] = (),
+) -> Callable:
+    """Parsed `body` and `query` models reach the handler as keyword arguments of those names,
+    and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
+
+    `resp` is the type of the envelope's `data`; `raw_response` names a media type for routes
+    that answer without the envelope (icons, streams).
+    """
+
+    def decorate(func: Callable) -> Callable:
+        @wraps(func)
+        def handle(*args, **kwargs):
+            if body is not None:
+                kwargs["body"] = parse(body, _json_body())
+            if query is not None:
+                kwargs["query"] = parse(query, request.args.to_dict())
+            if file is not None:
+                kwargs["file"] = _one_file(file)
+            return func(*args, **kwargs)
+
+        statuses = (400, 401, 404, 413, 415) if file is not None else (400, 401, 404)
+        errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
+        if raw_response:
+            doc_resp = DocResponse(HTTP_200=None, **errors)
+        else:
+            doc_resp = DocResponse(HTTP_200=Envelope[resp], **errors)
+        documented = api_doc.validate(
+            json=body,
+            query=query,
+            form=_file_form(file.name) if file is not None else None,
+            resp=doc_resp,
+            tags=tags,
+            security=_SECURITY[auth],
+            skip_validation=True,
+        )(func)
+        # spectree only describes the route: its runtime wrapper reads every response body,
+        # which would buffer streams. The document finds the description through __wrapped__.
+        handle.__wrapped__ = documented
+        handle.auth = auth
+        return handle
+
+    return decorate

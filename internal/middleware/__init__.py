@@ -1,0 +1,3 @@
+from .auth import AuthKind, AuthMiddleware, current_account, current_api_key, current_token_claims
+
+__all__ = ["AuthKind", "AuthMiddleware", "current_account", "current_api_key", "current_token_claims"]

@@ -1,0 +1,66 @@
+"""Authenticates each request the way its endpoint declares: JWT, API key, or none."""
+
+from dataclasses import dataclass
+from enum import Enum
+
+from flask import Request, current_app, g, request
+from injector import inject
+
+from internal.exception import UnauthorizedException
+from internal.model import Account, ApiKey
+from internal.service.account_service import AccountService
+from internal.service.api_key_service import ApiKeyService
+
+
+class AuthKind(str, Enum):
+    JWT = "jwt"
+    API_KEY = "api_key"
+    NONE = "none"
+
+
+def bearer_token(req: Request) -> str:
+    header = req.headers.get("Authorization", "")
+    if not header:
+        raise UnauthorizedException("该接口需要授权，请登录后尝试")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UnauthorizedException("授权格式错误，请使用Bearer令牌")
+    return token.strip()
+
+
+@inject
+@dataclass
+class AuthMiddleware:
+    account_service: AccountService
+    api_key_service: ApiKeyService
+
+    def before_request(self) -> None:
+        if request.method == "OPTIONS" or request.endpoint is None:
+            return  # CORS preflight, or an unknown route that will answer 404
+        view = current_app.view_functions.get(request.endpoint)
+        self.authenticate(getattr(view, "auth", AuthKind.NONE))
+
+    def authenticate(self, kind: AuthKind) -> None:
+        """Check the request's credential of `kind` and remember whose it is for the request."""
+        if kind is AuthKind.JWT:
+            g.account, g.token_claims = self.account_service.authenticate(bearer_token(request))
+        elif kind is AuthKind.API_KEY:
+            api_key = self.api_key_service.find_active(bearer_token(request))
+            if api_key is None:
+                raise UnauthorizedException("API秘钥不存在或未激活")
+            account = self.account_service.get_account(api_key.account_id)
+            if account is None:
+                raise UnauthorizedException("API秘钥不存在或未激活")
+            g.account, g.api_key = account, api_key
+
+
+def current_account() -> Account:
+    return g.account
+
+
+def current_token_claims() -> dict:
+    return g.token_claims
+
+
+def current_api_key() -> ApiKey:
+    return g.api_key

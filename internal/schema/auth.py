@@ -1,0 +1,40 @@
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, StringConstraints
+from pydantic.networks import validate_email
+from pydantic_core import PydanticCustomError
+
+from .common import Password, RequestModel
+
+
+def _normalize_email(value: str) -> str:
+    try:
+        _, email = validate_email(value)
+    except PydanticCustomError:
+        raise ValueError("邮箱格式不正确") from None
+    return email.lower()
+
+
+Email = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
+    AfterValidator(_normalize_email),
+]
+
+
+class PasswordLoginReq(RequestModel):
+    email: Email
+    password: Password
+
+
+class AuthorizeReq(RequestModel):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+
+
+class CredentialResp(BaseModel):
+    access_token: str
+    expire_at: int
+
+
+class RedirectResp(BaseModel):
+    redirect_url: str

@@ -1,0 +1,71 @@
+"""Requests and responses of the segment endpoints (§4.15-4.20)."""
+
+import uuid
+from enum import Enum
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from pkg.paginator import PageReq
+
+from .common import RequestModel, ResponseModel, Timestamp, not_blank
+
+# §4.16/4.18: "in principle" at most 1000 tokens; the service counts them.
+MAX_SEGMENT_TOKENS = 1000
+# A cheap guard before counting tokens: no tokenizer turns more than this many characters into 1000 tokens.
+MAX_SEGMENT_CHARACTERS = 20_000
+MAX_KEYWORDS = 50
+
+
+class SegmentStatus(str, Enum):
+    WAITING = "waiting"
+    INDEXING = "indexing"
+    COMPLETED = "completed"
+    ERROR = "error"
+
+
+SegmentContent = Annotated[str, StringConstraints(max_length=MAX_SEGMENT_CHARACTERS), AfterValidator(not_blank)]
+Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class CreateSegmentReq(RequestModel):
+    content: SegmentContent
+    # None or [] means "extract them from the content".
+    keywords: list[Keyword] | None = Field(None, max_length=MAX_KEYWORDS)
+
+
+class UpdateSegmentReq(CreateSegmentReq):
+    pass
+
+
+class GetSegmentsWithPageReq(PageReq):
+    search_word: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+
+
+class SegmentFields(ResponseModel):
+    """What every rendering of a segment shows (§1.9 Segment); variants add how they name the document."""
+
+    id: uuid.UUID
+    dataset_id: uuid.UUID
+    position: int
+    content: str
+    keywords: list[str]
+    character_count: int
+    token_count: int
+    hit_count: int
+    enabled: bool
+    disabled_at: Timestamp
+    status: str
+    error: str
+    updated_at: Timestamp
+    created_at: Timestamp
+
+
+class SegmentResp(SegmentFields):
+    document_id: uuid.UUID
+
+
+class SegmentDetailResp(SegmentResp):
+    """4.20: a list item plus the hash of its content."""
+
+    hash: str

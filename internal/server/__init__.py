@@ -1,0 +1,3 @@
+from .http import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,41 @@
+"""One place that turns every error into the envelope with its code and HTTP status."""
+
+import logging
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from internal.exception import CustomException
+from pkg.response import HttpCode, fail_json
+
+logger = logging.getLogger(__name__)
+
+_HTTP_ERRORS = {
+    400: (HttpCode.VALIDATE_ERROR, "请求格式错误"),
+    401: (HttpCode.UNAUTHORIZED, "该接口需要授权，请登录后尝试"),
+    403: (HttpCode.FORBIDDEN, "无权限执行该操作"),
+    404: (HttpCode.NOT_FOUND, "请求的接口或资源不存在"),
+    405: (HttpCode.FAIL, "该接口不支持此请求方法"),
+    413: (HttpCode.VALIDATE_ERROR, "请求体过大"),
+    415: (HttpCode.VALIDATE_ERROR, "不支持的请求内容类型"),
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CustomException)
+    def handle_custom(exc: CustomException):
+        return fail_json(exc.code, exc.message, exc.status, exc.data)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        status = exc.code or 500
+        code, message = _HTTP_ERRORS.get(status, (HttpCode.FAIL, exc.description or "请求失败"))
+        response = fail_json(code, message, status)
+        if status == 405 and getattr(exc, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        logger.exception("Unhandled error")
+        return fail_json(HttpCode.FAIL, "服务器内部错误，请稍后重试", 500)

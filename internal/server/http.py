@@ -1,0 +1,114 @@
+"""Builds the Flask application for a set of settings."""
+
+import logging
+
+from flask import Flask, redirect
+from flask_cors import CORS
+from flask_migrate import upgrade
+from injector import Binder, Injector, Module
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import PROJECT_ROOT, Settings
+from internal.core.embeddings import Embeddings, create_embeddings
+from internal.core.builtin_apps import BuiltinAppCatalog
+from internal.core.tools.builtin_tools import BuiltinToolCatalog
+from internal.core.language_model.catalog import LanguageModelCatalog
+from internal.extension.celery_app import init_celery
+from internal.extension.database import SQLAlchemy, db
+from internal.extension.kv_store import KeyValueStore, create_kv_store
+from internal.extension.migrate import migrate
+from internal.extension.task_queue import TaskQueue, create_task_queue
+from internal.extension.outbound_http import create_guarded_http_client
+from internal.extension.storage import ObjectStorage, create_object_storage
+from internal.extension.vector_store import VectorStore, create_vector_store
+from internal.handler.endpoint import api_doc
+from internal.middleware import AuthMiddleware
+from internal.router import Router
+from internal.schema.upload_file import MAX_UPLOAD_SIZE
+from internal.service.builtin_app_service import BuiltinAppService
+from pkg.guarded_http import GuardedHttpClient
+
+from .commands import register_commands
+from .errors import register_error_handlers
+
+MIGRATIONS_DIR = str(PROJECT_ROOT / "migrations")
+
+
+class InfrastructureModule(Module):
+    """Binds the ports services depend on to the backends the settings choose."""
+
+    def __init__(self, app: Flask, settings: Settings):
+        self.app = app
+        self.settings = settings
+
+    def configure(self, binder: Binder) -> None:
+        binder.bind(Settings, to=self.settings)
+        binder.bind(SQLAlchemy, to=db)
+        kv_store = create_kv_store(self.settings)
+        binder.bind(KeyValueStore, to=kv_store)
+        binder.bind(TaskQueue, to=create_task_queue(self.app, self.settings))
+        binder.bind(BuiltinToolCatalog, to=BuiltinToolCatalog.load())
+        binder.bind(LanguageModelCatalog, to=LanguageModelCatalog.load())
+        binder.bind(BuiltinAppCatalog, to=BuiltinAppCatalog.load())
+        binder.bind(GuardedHttpClient, to=create_guarded_http_client(self.settings))
+        binder.bind(ObjectStorage, to=create_object_storage(self.settings))
+        binder.bind(Embeddings, to=create_embeddings(self.settings))
+        binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))
+
+
+def _engine_options(settings: Settings) -> dict:
+    if settings.uses_sqlite:
+        return {"connect_args": {"check_same_thread": False, "timeout": 10}}
+    database = settings.database
+    return {"pool_size": database.sqlalchemy_pool_size, "pool_recycle": database.sqlalchemy_pool_recycle, "pool_pre_ping": True}
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings()
+    settings.check()
+    settings.storage_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = Flask("llmops")
+    app.config.update(
+        SECRET_KEY=settings.jwt_secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_uri,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
+        SQLALCHEMY_ECHO=settings.database.sqlalchemy_echo,
+        # Room for a 15 MB upload plus its multipart framing; the exact limit is checked per file.
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_SIZE + 1024 * 1024,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if settings.security.trusted_proxies:
+        n = settings.security.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    init_celery(app, settings)
+
+    injector = Injector([InfrastructureModule(app, settings)])
+    app.extensions["injector"] = injector
+
+    CORS(
+        app,
+        origins=settings.cors_origins,
+        supports_credentials=True,
+        allow_headers=["Authorization", "Content-Type"],
+        methods=["GET", "POST", "OPTIONS"],
+    )
+    register_error_handlers(app)
+    app.before_request(injector.get(AuthMiddleware).before_request)
+    injector.get(Router).register_to(app)
+    # A template whose configuration breaks the rules of a draft update fails start-up.
+    injector.get(BuiltinAppService).check_templates()
+    api_doc.register(app)
+    app.add_url_rule("/docs", "docs_index", lambda: redirect("/docs/swagger/"))
+    register_commands(app)
+
+    if settings.uses_sqlite:
+        # The embedded profile keeps its schema current by itself; production runs `flask db upgrade`.
+        with app.app_context():
+            upgrade(directory=MIGRATIONS_DIR, revision="heads")
+    return app

@@ -1,0 +1,95 @@
+"""Accounts: creation, password sign-in, profile changes, sign-out."""
+
+import uuid
+from dataclasses import dataclass
+
+from injector import inject
+from sqlalchemy import select
+
+from config import Settings
+from internal.exception import FailException, UnauthorizedException
+from internal.extension.database import utcnow
+from internal.extension.kv_store import KeyValueStore
+from internal.model import Account
+from pkg.password import hash_password, verify_password
+
+from .base_service import BaseService
+from .jwt_service import Credential, JwtService
+
+LOGIN_FAILURES_KEY = "login_failures:{email}:{ip}"
+
+
+@inject
+@dataclass
+class AccountService(BaseService):
+    settings: Settings
+    kv_store: KeyValueStore
+    jwt_service: JwtService
+
+    def get_account(self, account_id: uuid.UUID) -> Account | None:
+        return self.db.session.get(Account, account_id)
+
+    def get_account_by_email(self, email: str) -> Account | None:
+        return self.db.session.scalar(select(Account).where(Account.email == email.lower()))
+
+    def create_account(self, email: str, password: str | None = None, name: str = "", avatar: str = "") -> Account:
+        email = email.lower()
+        if self.get_account_by_email(email):
+            raise FailException(f"邮箱{email}已被注册")
+        account = Account(
+            email=email,
+            name=name or email.split("@")[0],
+            avatar=avatar,
+            password_hash=hash_password(password) if password else None,
+        )
+        with self.db.auto_commit():
+            self.db.session.add(account)
+        return account
+
+    def password_login(self, email: str, password: str, ip: str) -> Credential:
+        security = self.settings.security
+        failures_key = LOGIN_FAILURES_KEY.format(email=email, ip=ip)
+        failures = int(self.kv_store.get(failures_key) or 0)
+        if failures >= security.login_max_failures:
+            raise FailException("登录失败次数过多，请稍后再试")
+
+        account = self.get_account_by_email(email)
+        if account is None or not verify_password(password, account.password_hash):
+            self.kv_store.incr(failures_key, ttl=security.login_lockout_seconds)
+            raise FailException("账号不存在或者密码错误，请核实后重试")
+
+        self.kv_store.delete(failures_key)
+        return self.sign_in(account, ip)
+
+    def sign_in(self, account: Account, ip: str) -> Credential:
+        with self.db.auto_commit():
+            account.last_login_at = utcnow()
+            account.last_login_ip = ip
+        return self.jwt_service.issue(account.id)
+
+    def logout(self, claims: dict) -> None:
+        self.jwt_service.revoke(claims)
+
+    def update_password(self, account: Account, password: str) -> None:
+        with self.db.auto_commit():
+            account.password_hash = hash_password(password)
+
+    def update_name(self, account: Account, name: str) -> None:
+        with self.db.auto_commit():
+            account.name = name
+
+    def update_avatar(self, account: Account, avatar: str) -> None:
+        with self.db.auto_commit():
+            account.avatar = avatar
+
+    def authenticate(self, token: str) -> tuple[Account, dict]:
+        """The account behind a valid, unrevoked access token."""
+        claims = self.jwt_service.verify(token)
+        try:
+            account_id = uuid.UUID(claims["sub"])
+        except ValueError:
+            raise UnauthorizedException("授权凭证无效，请重新登录") from None
+        account = self.get_account(account_id)
+        if account is None:
+            raise UnauthorizedException("当前账户不存在，请重新登录")
+        return account, claims

@@ -1,0 +1,74 @@
+"""GitHub's OAuth app flow; both base URLs are parameters so a local server can play GitHub."""
+
+from urllib.parse import urlencode
+
+import httpx
+
+from .base import OAuth, OAuthError, OAuthUserInfo
+
+
+class GithubOAuth(OAuth):
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_uri: str,
+        oauth_base: str = "https://github.com",
+        api_base: str = "https://api.github.com",
+        timeout: float = 10.0,
+    ):
+        super().__init__(client_id, client_secret, redirect_uri)
+        self.oauth_base = oauth_base.rstrip("/")
+        self.api_base = api_base.rstrip("/")
+        self.timeout = timeout
+
+    def authorization_url(self) -> str:
+        query = urlencode({"client_id": self.client_id, "redirect_uri": self.redirect_uri, "scope": "user:email"})
+        return f"{self.oauth_base}/login/oauth/authorize?{query}"
+
+    def _request(self, method: str, url: str, **kwargs) -> dict | list:
+        try:
+            response = httpx.request(method, url, timeout=self.timeout, **kwargs)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise OAuthError(f"GitHub request failed: {exc}") from exc
+
+    def get_access_token(self, code: str) -> str:
+        body = self._request(
+            "POST",
+            f"{self.oauth_base}/login/oauth/access_token",
+            data={
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "code": code,
+                "redirect_uri": self.redirect_uri,
+            },
+            headers={"Accept": "application/json"},
+        )
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not token:
+            reason = body.get("error_description") or body.get("error") if isinstance(body, dict) else None
+            raise OAuthError(f"GitHub did not issue an access token: {reason or 'no token in response'}")
+        return token
+
+    def get_user_info(self, access_token: str) -> OAuthUserInfo:
+        headers = {"Authorization": f"Bearer {access_token}", "Accept": "application/vnd.github+json"}
+        user = self._request("GET", f"{self.api_base}/user", headers=headers)
+        if not isinstance(user, dict) or "id" not in user:
+            raise OAuthError("GitHub returned no user")
+        email = user.get("email")
+        if not email:
+            # A private email is only visible through the emails endpoint.
+            emails = self._request("GET", f"{self.api_base}/user/emails", headers=headers)
+            verified = [e for e in emails if isinstance(e, dict) and e.get("verified")] if isinstance(emails, list) else []
+            primary = next((e for e in verified if e.get("primary")), verified[0] if verified else None)
+            email = primary.get("email") if primary else None
+        if not email:
+            raise OAuthError("GitHub account has no verified email")
+        return OAuthUserInfo(
+            id=str(user["id"]),
+            name=user.get("name") or user.get("login") or email.split("@")[0],
+            email=email,
+            avatar=user.get("avatar_url") or "",
+        )

@@ -1,0 +1,149 @@
+"""§6.3 password sign-in and §6.4 sign-out, plus how every protected route treats tokens."""
+
+import time
+import uuid
+
+import jwt
+import pytest
+
+from test.conftest import PASSWORD, create_member
+
+
+def login(client, email, password):
+    return client.post("/auth/password-login", json={"email": email, "password": password})
+
+
+def test_password_login_issues_a_token_that_opens_protected_routes(client, member):
+    resp = login(client, member.email, PASSWORD)
+    assert resp.status_code == 200
+    body = resp.json
+    assert body["code"] == "success" and body["message"] == ""
+    token, expire_at = body["data"]["access_token"], body["data"]["expire_at"]
+    assert isinstance(expire_at, int) and expire_at > time.time() + 3600
+
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["sub"] == str(member.id) and claims["iss"] == "llmops" and claims["exp"] == expire_at
+
+    account = client.get("/account", headers={"Authorization": f"Bearer {token}"})
+    assert account.json["data"]["email"] == member.email
+
+
+def test_email_is_matched_case_insensitively(client, member):
+    assert login(client, member.email.upper(), PASSWORD).json["code"] == "success"
+
+
+def test_wrong_password_and_unknown_email_fail_alike(client, member):
+    wrong = login(client, member.email, "wrong1234")
+    unknown = login(client, "nobody-" + member.email, PASSWORD)
+    assert wrong.status_code == unknown.status_code == 400
+    assert wrong.json["code"] == unknown.json["code"] == "fail"
+    assert wrong.json["message"] == unknown.json["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"password": PASSWORD}, "email"),
+        ({"email": "a@example.com"}, "password"),
+        ({"email": "not-an-email", "password": PASSWORD}, "email"),
+        ({"email": "a" * 250 + "@x.com", "password": PASSWORD}, "email"),
+        ({"email": "a@example.com", "password": "short1"}, "password"),
+        ({"email": "a@example.com", "password": "toolongpassword123"}, "password"),
+        ({"email": "a@example.com", "password": "lettersonly"}, "password"),
+        ({"email": "a@example.com", "password": "1234567890"}, "password"),
+        ({"email": "a@example.com", "password": "imooc.com@zehuiya"}, "password"),
+        ({"email": 5, "password": PASSWORD}, "email"),
+        ({"email": "a@example.com", "password": PASSWORD, "remember": True}, "remember"),
+    ],
+)
+def test_login_constraints_are_validate_errors_naming_the_field(client, body, field):
+    resp = client.post("/auth/password-login", json=body)
+    assert resp.status_code == 400
+    assert resp.json["code"] == "validate_error"
+    assert resp.json["message"].startswith(f"{field}:")
+
+
+def test_password_of_exactly_8_and_16_characters_is_accepted_by_validation(client):
+    for password in ("abcdefg1", "abcdefghijklmno1"):
+        resp = login(client, "nobody@example.com", password)
+        assert resp.json["code"] == "fail"  # passed validation, then no such account
+
+
+def test_repeated_failures_lock_the_email_for_that_address(client, member):
+    for _ in range(5):
+        assert login(client, member.email, "wrong1234").json["code"] == "fail"
+    locked = login(client, member.email, PASSWORD)
+    assert locked.json["code"] == "fail"
+    assert "次数过多" in locked.json["message"]
+
+
+def test_login_records_time_and_address(client, member):
+    before = int(time.time())
+    login(client, member.email, PASSWORD)
+    data = client.get("/account", headers=member.headers).json["data"]
+    assert data["last_login_ip"] == "127.0.0.1"
+    assert before - 1 <= data["last_login_at"] <= int(time.time()) + 1
+
+
+def test_logout_revokes_only_that_token(app, client, member):
+    second = login(client, member.email, PASSWORD).json["data"]["access_token"]
+    resp = client.post("/auth/logout", headers=member.headers)
+    assert resp.json == {"code": "success", "data": {}, "message": "退出当前账号成功"}
+
+    refused = client.get("/account", headers=member.headers)
+    assert refused.status_code == 401 and refused.json["code"] == "unauthorized"
+    assert client.post("/auth/logout", headers=member.headers).status_code == 401
+    assert client.get("/account", headers={"Authorization": f"Bearer {second}"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "", "Bearer", "Bearer ", "Basic abc", "Token abc", "Bearer not.a.jwt", "Bearer " + "x" * 500],
+)
+def test_missing_or_malformed_credentials_are_unauthorized(client, header):
+    headers = {} if header is None else {"Authorization": header}
+    resp = client.get("/account", headers=headers)
+    assert resp.status_code == 401
+    assert resp.json["code"] == "unauthorized" and resp.json["message"]
+
+
+def _forge(app, **claims):
+    base = {"sub": str(uuid.uuid4()), "iss": "llmops", "iat": int(time.time()), "exp": int(time.time()) + 60, "jti": "x"}
+    base.update(claims)
+    settings = app.extensions["injector"].get(__import__("config").Settings)
+    return jwt.encode(base, settings.jwt_secret_key, algorithm="HS256")
+
+
+def test_expired_token_is_unauthorized(app, client, member):
+    token = _forge(app, sub=str(member.id), exp=int(time.time()) - 10)
+    resp = client.get("/account", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 401 and "过期" in resp.json["message"]
+
+
+def test_token_signed_with_another_key_or_issuer_is_unauthorized(app, client, member):
+    foreign = jwt.encode(
+        {"sub": str(member.id), "iss": "llmops", "exp": int(time.time()) + 60, "jti": "y"}, "another-key-" * 4, algorithm="HS256"
+    )
+    wrong_issuer = _forge(app, sub=str(member.id), iss="someone-else")
+    for token in (foreign, wrong_issuer):
+        assert client.get("/account", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_unsigned_token_is_refused(client, member):
+    token = jwt.encode({"sub": str(member.id), "iss": "llmops", "exp": int(time.time()) + 60, "jti": "z"}, None, algorithm="none")
+    assert client.get("/account", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_token_of_a_vanished_account_is_unauthorized(app, client):
+    token = _forge(app, sub=str(uuid.uuid4()))
+    assert client.get("/account", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_public_routes_need_no_token(client):
+    assert client.post("/auth/password-login", json={}).status_code == 400  # reached validation, not auth
+
+
+def test_each_member_sees_only_their_own_account(app, client):
+    first, second = create_member(app, client), create_member(app, client)
+    assert client.get("/account", headers=first.headers).json["data"]["id"] == str(first.id)
+    assert client.get("/account", headers=second.headers).json["data"]["id"] == str(second.id)
