@@ -1,0 +1,46 @@
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from enum import Enum
+
+from internal.core.agent.events import AgentEvent
+
+
+class QueueSignal(Enum):
+    """What `listen` yields besides events."""
+
+    IDLE = "idle"  # nothing arrived for `idle_timeout` seconds: time for a keep-alive ping
+    STOP_REQUESTED = "stop_requested"  # someone stopped the task: end the stream now
+
+
+class AgentQueue(ABC):
+    """Carries one agent run's events from its runner to the response streaming them, keyed by
+    task id, and lets a stop request handled by any API process reach both.
+
+    `open` must run before the runner starts and before anyone listens, so neither side can
+    miss the other's first event.
+    """
+
+    @abstractmethod
+    def open(self, task_id: uuid.UUID, owner: str, ttl: float) -> None:
+        """Create the task's queue; `owner` is who may stop it; everything expires after `ttl` seconds."""
+
+    @abstractmethod
+    def publish(self, task_id: uuid.UUID, event: AgentEvent) -> None: ...
+
+    @abstractmethod
+    def listen(self, task_id: uuid.UUID, idle_timeout: float) -> Iterator[AgentEvent | QueueSignal]:
+        """The task's events in order; ends after a terminal event or STOP_REQUESTED."""
+
+    @abstractmethod
+    def stop(self, task_id: uuid.UUID, owner: str) -> bool:
+        """Ask the task to stop; False when there is no such task of `owner`."""
+
+    @abstractmethod
+    def is_stopped(self, task_id: uuid.UUID) -> bool:
+        """Whether a stop was asked for; cheap enough for a runner to call per streamed chunk."""
+
+    @abstractmethod
+    def close(self, task_id: uuid.UUID) -> None:
+        """The run is over: free its events soon. Its owner record stays until the ttl, so a late
+        stop request from the owner still returns True (and changes nothing)."""

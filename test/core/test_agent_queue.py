@@ -1,0 +1,274 @@
+"""The agent event queue, run against the embedded backend and real Redis: ordering, idle pings,
+stop requests across threads and processes, and no lost events under concurrency."""
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from config.settings import RedisSettings
+from internal.core.agent.events import TERMINAL_EVENTS, AgentEvent, AgentEventType
+from internal.extension.agent_queue import AgentQueue, QueueSignal, create_agent_queue
+from internal.extension.agent_queue.in_process_queue import InProcessAgentQueue
+from internal.extension.agent_queue.redis_queue import RedisAgentQueue
+from test.conftest import make_settings
+
+OWNER = "account-1"
+TTL = 60.0
+# Every wait in these tests is bounded by this, far above what a healthy backend needs.
+GENEROUS = 2.0
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def agent_queue(request) -> Iterator[AgentQueue]:
+    if request.param == "embedded":
+        yield InProcessAgentQueue()
+        return
+    backend = RedisAgentQueue(request.getfixturevalue("redis_url"))
+    yield backend
+    backend.client.close()
+
+
+@pytest.fixture
+def task_id(agent_queue) -> uuid.UUID:
+    task_id = uuid.uuid4()
+    agent_queue.open(task_id, OWNER, TTL)
+    return task_id
+
+
+def message(answer: str, task_id: uuid.UUID | None = None) -> AgentEvent:
+    return AgentEvent(event=AgentEventType.AGENT_MESSAGE, answer=answer, task_id=task_id, tool_input={"n": answer})
+
+
+def end(task_id: uuid.UUID | None = None) -> AgentEvent:
+    return AgentEvent(event=AgentEventType.AGENT_END, task_id=task_id, total_token_count=42, total_price=0.5)
+
+
+def collect(agent_queue: AgentQueue, task_id: uuid.UUID, idle_timeout: float = 0.05, within: float = GENEROUS) -> list:
+    """Everything `listen` yields except IDLE, failing if it has not ended `within` seconds."""
+    deadline = time.monotonic() + within
+    items = []
+    for item in agent_queue.listen(task_id, idle_timeout):
+        if item is not QueueSignal.IDLE:
+            items.append(item)
+        assert time.monotonic() < deadline, f"listen did not end; got {items}"
+    return items
+
+
+def wait_until(condition, within: float = GENEROUS) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+class Listener:
+    """Listens to a task on a thread of its own, as the streaming response does."""
+
+    def __init__(self, agent_queue: AgentQueue, task_id: uuid.UUID, idle_timeout: float):
+        self.items: list = []
+        self.thread = threading.Thread(target=self._run, args=(agent_queue, task_id, idle_timeout), daemon=True)
+        self.thread.start()
+
+    def _run(self, agent_queue, task_id, idle_timeout):
+        for item in agent_queue.listen(task_id, idle_timeout):
+            if item is not QueueSignal.IDLE:
+                self.items.append(item)
+
+    def join(self, within: float = GENEROUS) -> list:
+        self.thread.join(within)
+        assert not self.thread.is_alive(), f"listener still running; got {self.items}"
+        return self.items
+
+
+# -- events ---------------------------------------------------------------------------------
+
+
+def test_events_published_before_listening_arrive_in_order(agent_queue, task_id):
+    published = [message("a", task_id), message("b", task_id), message("c", task_id), end(task_id)]
+    for event in published:
+        agent_queue.publish(task_id, event)
+
+    assert collect(agent_queue, task_id) == published
+
+
+@pytest.mark.parametrize("terminal", sorted(TERMINAL_EVENTS, key=lambda kind: kind.value))
+def test_listen_ends_after_a_terminal_event(agent_queue, task_id, terminal):
+    first, last = message("a", task_id), AgentEvent(event=terminal, task_id=task_id)
+    for event in [first, last, message("after the end", task_id)]:
+        agent_queue.publish(task_id, event)
+
+    assert collect(agent_queue, task_id) == [first, last]
+
+
+def test_idle_is_yielded_while_nothing_arrives(agent_queue, task_id):
+    stream = agent_queue.listen(task_id, idle_timeout=0.05)
+    assert next(stream) is QueueSignal.IDLE
+    assert next(stream) is QueueSignal.IDLE
+
+    late = message("late", task_id)
+    agent_queue.publish(task_id, late)
+    agent_queue.publish(task_id, end(task_id))
+    items = [item for item in stream if item is not QueueSignal.IDLE]
+    assert [item.answer for item in items] == ["late", ""]
+    assert items[0] == late
+
+
+def test_tasks_are_isolated(agent_queue):
+    first, second = uuid.uuid4(), uuid.uuid4()
+    agent_queue.open(first, OWNER, TTL)
+    agent_queue.open(second, OWNER, TTL)
+    first_event = message("one", first)
+    second_events = [message("two", second), end(second)]
+    agent_queue.publish(first, first_event)
+    assert agent_queue.stop(first, OWNER)
+    for event in second_events:
+        agent_queue.publish(second, event)
+
+    assert collect(agent_queue, second) == second_events
+    assert collect(agent_queue, first) == [first_event, QueueSignal.STOP_REQUESTED]
+    assert not agent_queue.is_stopped(second)
+
+
+def test_concurrent_tasks_lose_no_events(agent_queue):
+    per_task = 20
+    task_ids = [uuid.uuid4() for _ in range(50)]
+    for task_id in task_ids:
+        agent_queue.open(task_id, OWNER, TTL)
+    expected = {task_id: [*(message(f"{task_id}-{n}", task_id) for n in range(per_task)), end(task_id)] for task_id in task_ids}
+
+    def publish_all(task_id):
+        for event in expected[task_id]:
+            agent_queue.publish(task_id, event)
+
+    listeners = {task_id: Listener(agent_queue, task_id, idle_timeout=0.2) for task_id in task_ids}
+    publishers = [threading.Thread(target=publish_all, args=(task_id,), daemon=True) for task_id in task_ids]
+    for publisher in publishers:
+        publisher.start()
+    for publisher in publishers:
+        publisher.join(10)
+
+    for task_id, listener in listeners.items():
+        assert listener.join(within=10) == expected[task_id]
+
+
+# -- stop requests --------------------------------------------------------------------------
+
+
+def test_stop_wakes_a_blocked_listener(agent_queue, task_id):
+    before = message("before the stop", task_id)
+    agent_queue.publish(task_id, before)
+    # Far longer than the test may take: only the stop can end this listener in time.
+    listener = Listener(agent_queue, task_id, idle_timeout=30)
+    assert wait_until(lambda: listener.items == [before])
+
+    stopped_at = time.monotonic()
+    assert agent_queue.stop(task_id, OWNER)
+
+    assert listener.join() == [before, QueueSignal.STOP_REQUESTED]
+    assert time.monotonic() - stopped_at < GENEROUS
+
+
+def test_stop_before_listening_is_seen_after_earlier_events(agent_queue, task_id):
+    before = message("before the stop", task_id)
+    agent_queue.publish(task_id, before)
+    assert agent_queue.stop(task_id, OWNER)
+
+    assert collect(agent_queue, task_id) == [before, QueueSignal.STOP_REQUESTED]
+
+
+def test_is_stopped_turns_true_after_stop_and_stays_true(agent_queue, task_id):
+    # Asked once first, so a backend that caches the answer has a stale False to refresh.
+    assert not agent_queue.is_stopped(task_id)
+
+    assert agent_queue.stop(task_id, OWNER)
+
+    assert wait_until(lambda: agent_queue.is_stopped(task_id))
+    assert agent_queue.is_stopped(task_id)
+
+
+def test_stop_by_another_owner_or_for_an_unknown_task_changes_nothing(agent_queue, task_id):
+    assert not agent_queue.stop(task_id, "account-2")
+    assert not agent_queue.stop(uuid.uuid4(), OWNER)
+
+    done = end(task_id)
+    agent_queue.publish(task_id, done)
+    assert collect(agent_queue, task_id) == [done]
+    assert not agent_queue.is_stopped(task_id)
+
+
+def test_late_stop_by_the_owner_after_close_returns_true(agent_queue, task_id):
+    agent_queue.publish(task_id, end(task_id))
+    collect(agent_queue, task_id)
+    agent_queue.close(task_id)
+
+    assert agent_queue.stop(task_id, OWNER)
+    assert not agent_queue.stop(task_id, "account-2")
+
+
+# -- Redis only: several API processes --------------------------------------------------------
+
+
+@pytest.fixture
+def redis_queues(redis_url) -> Iterator[tuple[RedisAgentQueue, RedisAgentQueue]]:
+    """Two queues with their own connections, standing for two API processes."""
+    first, second = RedisAgentQueue(redis_url), RedisAgentQueue(redis_url)
+    yield first, second
+    first.client.close()
+    second.client.close()
+
+
+def test_another_process_can_stop_a_task(redis_queues):
+    runner_process, other_process = redis_queues
+    task_id = uuid.uuid4()
+    runner_process.open(task_id, OWNER, TTL)
+    assert not runner_process.is_stopped(task_id)
+    listener = Listener(runner_process, task_id, idle_timeout=30)
+
+    assert not other_process.stop(task_id, "account-2")
+    assert other_process.stop(task_id, OWNER)
+
+    assert listener.join() == [QueueSignal.STOP_REQUESTED]
+    assert wait_until(lambda: runner_process.is_stopped(task_id))
+
+
+def test_another_process_can_publish_to_a_task(redis_queues):
+    runner_process, other_process = redis_queues
+    task_id = uuid.uuid4()
+    runner_process.open(task_id, OWNER, TTL)
+    published = [message("a", task_id), end(task_id)]
+    for event in published:
+        other_process.publish(task_id, event)
+
+    assert collect(runner_process, task_id) == published
+
+
+def test_close_keeps_events_briefly_and_a_late_stop_does_not_revive_them(redis_url):
+    agent_queue = RedisAgentQueue(redis_url)
+    task_id = uuid.uuid4()
+    agent_queue.open(task_id, OWNER, ttl=3600)
+    agent_queue.publish(task_id, end(task_id))
+    agent_queue.close(task_id)
+    assert agent_queue.stop(task_id, OWNER)
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    events_ttl = client.pttl(f"agent_task:{task_id}:events")
+    assert 0 < events_ttl <= 60_000
+    assert client.pttl(f"agent_task:{task_id}") > 60_000
+    assert not client.exists(f"agent_task:{task_id}:stopped")
+    client.close()
+    agent_queue.client.close()
+
+
+# -- factory --------------------------------------------------------------------------------
+
+
+def test_factory_chooses_the_backend_from_settings(tmp_path):
+    assert isinstance(create_agent_queue(make_settings(tmp_path)), InProcessAgentQueue)
+    settings = make_settings(tmp_path, redis=RedisSettings(_env_file=None, redis_url="redis://127.0.0.1:6379/15"))
+    assert isinstance(create_agent_queue(settings), RedisAgentQueue)
