@@ -1,11 +1,23 @@
-"""A threaded local HTTP server for fakes of external services, recording what it receives."""
+"""A threaded local HTTP server for fakes of external services, recording what it receives.
+
+A `Reply.body` that is an iterator of byte chunks is streamed with chunked transfer encoding,
+each chunk written as soon as it is produced; raising `DropConnection` from it cuts the stream.
+"""
 
 import json
 import socket
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+# The client went away; the handler just stops.
+_HANG_UPS = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+
+
+class DropConnection(Exception):
+    """Raised from a streamed body: close the connection without finishing the response."""
 
 
 @dataclass
@@ -26,7 +38,8 @@ class RecordedRequest:
 @dataclass
 class Reply:
     status: int = 200
-    body: bytes | str | dict | list = b""
+    # bytes/str/JSON are sent whole with a Content-Length; an iterator of bytes is streamed.
+    body: bytes | str | dict | list | Iterable[bytes] = b""
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -44,6 +57,7 @@ class FakeServer:
 
     def __init__(self):
         self.requests: list[RecordedRequest] = []
+        self._requests_lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -51,6 +65,12 @@ class FakeServer:
 
             def log_message(self, *args):
                 pass
+
+            def handle(self):
+                try:
+                    super().handle()
+                except _HANG_UPS:
+                    self.close_connection = True
 
             def _handle(self):
                 parts = urlsplit(self.path)
@@ -62,7 +82,8 @@ class FakeServer:
                     headers={k.lower(): v for k, v in self.headers.items()},
                     body=self.rfile.read(length) if length else b"",
                 )
-                fake.requests.append(recorded)
+                with fake._requests_lock:
+                    fake.requests.append(recorded)
                 reply = fake.route(recorded)
                 body = reply.body
                 headers = dict(reply.headers)
@@ -71,12 +92,38 @@ class FakeServer:
                     headers.setdefault("Content-Type", "application/json")
                 elif isinstance(body, str):
                     body = body.encode()
+                if not isinstance(body, (bytes, bytearray)):
+                    self._stream(reply.status, headers, iter(body))
+                    return
                 self.send_response(reply.status)
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _stream(self, status: int, headers: dict[str, str], chunks: Iterator[bytes]):
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                self.wfile.flush()
+                try:
+                    for chunk in chunks:
+                        if isinstance(chunk, str):
+                            chunk = chunk.encode()
+                        if chunk:  # an empty chunk would end the body
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                            self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                except (DropConnection, *_HANG_UPS):
+                    self.close_connection = True
+                finally:
+                    close = getattr(chunks, "close", None)
+                    if close is not None:
+                        close()
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
 

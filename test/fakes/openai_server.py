@@ -1,21 +1,29 @@
 """Plays an OpenAI-compatible API under {url}/v1 with a bearer key, recording every request.
 
-Endpoints are entries of `routes` ("METHOD /path" -> handler), so a new one (chat completions,
-audio) is a method plus one line in `__init__`. Tests script failures with `fail_next`.
-Implemented: POST /v1/embeddings, with deterministic vectors (`fake_embedding`).
+Endpoints are entries of `routes` ("METHOD /path" -> handler), so a new one (audio) is a method
+plus one line in `__init__`. Any route can be scripted with `fail_next` / `reply_next`.
+Implemented:
+- POST /v1/embeddings, with deterministic vectors (`fake_embedding`).
+- POST /v1/chat/completions, plain and streamed (SSE), with tool calls and usage. Tests script
+  replies with `script_chat(match, ChatReply(...))`; anything unscripted gets "Echo: <last user
+  message>". `chat_requests()` returns the request bodies received.
 """
 
 import base64
 import hashlib
+import json
 import math
 import re
 import struct
 import threading
 import time
+import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.client import responses as http_reasons
 
-from .http_server import FakeServer, RecordedRequest, Reply
+from .http_server import DropConnection, FakeServer, RecordedRequest, Reply
 
 DEFAULT_DIMENSIONS = 256
 _TOKEN = re.compile(r"[a-z0-9]+|[^\W\d_a-z]", re.IGNORECASE)
@@ -35,8 +43,137 @@ def fake_embedding(text: str, dimensions: int = DEFAULT_DIMENSIONS) -> list[floa
     return [value / norm for value in vector]
 
 
-def error_body(message: str, type_: str = "invalid_request_error", code: str | None = None) -> dict:
-    return {"error": {"message": message, "type": type_, "param": None, "code": code}}
+def error_body(
+    message: str, type_: str = "invalid_request_error", code: str | None = None, param: str | None = None
+) -> dict:
+    return {"error": {"message": message, "type": type_, "param": param, "code": code}}
+
+
+def error_reply(status: int, message: str) -> Reply:
+    """An OpenAI error response; the openai client turns the status into its exception class."""
+    if status == 429:
+        type_ = "rate_limit_exceeded"
+    elif status == 401 or 400 <= status < 500:
+        type_ = "invalid_request_error"
+    else:
+        type_ = "server_error"
+    return Reply(status, error_body(message, type_))
+
+
+@dataclass
+class ToolCall:
+    name: str
+    args: dict
+    id: str = field(default_factory=lambda: f"call_{uuid.uuid4().hex[:24]}")
+
+
+@dataclass
+class ChatReply:
+    """One scripted chat completion. `status` != 200 answers with an OpenAI error instead;
+    `delay` is slept before answering, `chunk_delay` between streamed chunks; `chunk_size` is
+    characters per streamed piece of content or tool arguments; `fail_after_chunks` cuts the
+    connection after that many streamed chunks (before `[DONE]` if there are fewer; mid-body for
+    a non-streamed request). `usage` is (prompt_tokens, completion_tokens), counted if None."""
+
+    text: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    usage: tuple[int, int] | None = None
+    status: int = 200
+    error_message: str = ""
+    delay: float = 0.0
+    chunk_delay: float = 0.0
+    chunk_size: int = 4
+    fail_after_chunks: int | None = None
+
+
+# A substring of the conversation's text, or a predicate over the request body.
+ChatMatch = str | Callable[[dict], bool]
+
+_CHAT_ROLES = ("system", "user", "assistant", "tool", "developer")
+
+
+def message_text(content) -> str:
+    """The text of a message's `content`: a string, or a list of parts whose text parts are joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            part.get("text") or "" for part in content if isinstance(part, dict) and part.get("type") == "text"
+        )
+    return ""
+
+
+def conversation_text(body: dict) -> str:
+    messages = body.get("messages") or []
+    return "\n".join(message_text(m.get("content")) for m in messages if isinstance(m, dict))
+
+
+def _matches(match: ChatMatch | None, body: dict) -> bool:
+    if match is None:
+        return True
+    if isinstance(match, str):
+        return match in conversation_text(body)
+    return bool(match(body))
+
+
+def _chat_request_problem(body: dict) -> dict | None:
+    """The error body OpenAI would answer an invalid request with (the cheap checks), else None."""
+    if not body.get("model"):
+        return error_body("you must provide a model parameter")
+    messages = body.get("messages")
+    if messages is None:
+        return error_body(
+            "Missing required parameter: 'messages'.", code="missing_required_parameter", param="messages"
+        )
+    if not isinstance(messages, list) or not messages:
+        return error_body(
+            "Invalid 'messages': empty array. Expected an array with minimum length 1.",
+            code="empty_array",
+            param="messages",
+        )
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            return error_body(f"Invalid type for 'messages[{i}]': expected an object.", param=f"messages[{i}]")
+        role = message.get("role")
+        if role not in _CHAT_ROLES:
+            supported = ", ".join(f"'{r}'" for r in _CHAT_ROLES)
+            return error_body(
+                f"Invalid value: '{role}'. Supported values are: {supported}.",
+                code="invalid_value",
+                param=f"messages[{i}].role",
+            )
+        if role == "tool" and not message.get("tool_call_id"):
+            return error_body(
+                f"Missing required parameter: 'messages[{i}].tool_call_id'.",
+                code="missing_required_parameter",
+                param=f"messages[{i}].tool_call_id",
+            )
+    return None
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    size = max(1, size)
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def _count_tokens(text: str) -> int:
+    return len(_TOKEN.findall(text))
+
+
+def _usage_body(prompt_tokens: int, completion_tokens: int) -> dict:
+    return {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+    }
+
+
+@dataclass
+class _ChatScript:
+    match: ChatMatch
+    replies: deque[ChatReply]
 
 
 class FakeOpenAI(FakeServer):
@@ -46,9 +183,13 @@ class FakeOpenAI(FakeServer):
         self.dimensions = dimensions
         self.routes: dict[str, Callable[[RecordedRequest], Reply]] = {
             "POST /v1/embeddings": self.embeddings,
+            "POST /v1/chat/completions": self.chat_completions,
         }
         self._scripted: deque[tuple[str, Reply, float]] = deque()
         self._scripted_lock = threading.Lock()
+        self._chat_scripts: list[_ChatScript] = []
+        self._chat_bodies: list[dict] = []
+        self._chat_lock = threading.Lock()
 
     @property
     def api_base(self) -> str:
@@ -58,8 +199,7 @@ class FakeOpenAI(FakeServer):
 
     def fail_next(self, route: str, status: int, message: str = "scripted failure", delay: float = 0.0) -> None:
         """The next request to `route` ("POST /v1/embeddings") gets this error, after `delay` seconds."""
-        error_type = {401: "invalid_request_error", 429: "rate_limit_exceeded"}.get(status, "server_error")
-        self.reply_next(route, Reply(status, error_body(message, error_type)), delay)
+        self.reply_next(route, error_reply(status, message), delay)
 
     def reply_next(self, route: str, reply: Reply, delay: float = 0.0) -> None:
         with self._scripted_lock:
@@ -67,7 +207,28 @@ class FakeOpenAI(FakeServer):
 
     def requests_to(self, route: str) -> list[RecordedRequest]:
         method, path = route.split(" ", 1)
-        return [request for request in self.requests if request.method == method and request.path == path]
+        return [request for request in list(self.requests) if request.method == method and request.path == path]
+
+    def script_chat(self, match: ChatMatch, *replies: ChatReply | str) -> None:
+        """The next chat requests that `match` fits get `replies`, one each, in order (a str is
+        shorthand for `ChatReply(text=...)`). Of several pending scripts, the earliest registered
+        that fits answers."""
+        if not replies:
+            raise ValueError("script_chat needs at least one reply")
+        queued = deque(ChatReply(text=reply) if isinstance(reply, str) else reply for reply in replies)
+        with self._chat_lock:
+            self._chat_scripts.append(_ChatScript(match, queued))
+
+    def chat_requests(self, match: ChatMatch | None = None) -> list[dict]:
+        """JSON bodies of the chat completion requests received, in arrival order."""
+        with self._chat_lock:
+            bodies = list(self._chat_bodies)
+        return [body for body in bodies if _matches(match, body)]
+
+    def reset_chat(self) -> None:
+        with self._chat_lock:
+            self._chat_scripts.clear()
+            self._chat_bodies.clear()
 
     # -- dispatch -----------------------------------------------------------------------
 
@@ -120,3 +281,124 @@ class FakeOpenAI(FakeServer):
             200,
             {"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": tokens, "total_tokens": tokens}},
         )
+
+    def chat_completions(self, request: RecordedRequest) -> Reply:
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return Reply(400, error_body("We could not parse the JSON body of your request."))
+        with self._chat_lock:
+            self._chat_bodies.append(body)
+        problem = _chat_request_problem(body)
+        if problem is not None:
+            return Reply(400, problem)
+        reply = self._take_chat_reply(body) or ChatReply(text="Echo: " + _last_user_text(body))
+        time.sleep(reply.delay)
+        if reply.status != 200:
+            return error_reply(reply.status, reply.error_message or http_reasons.get(reply.status, "error"))
+
+        if reply.usage is not None:
+            usage = _usage_body(*reply.usage)
+        else:
+            calls = "".join(call.name + json.dumps(call.args, ensure_ascii=False) for call in reply.tool_calls)
+            reply_text = reply.text + calls
+            usage = _usage_body(_count_tokens(conversation_text(body)), _count_tokens(reply_text))
+        envelope = {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:29]}",
+            "created": int(time.time()),
+            "model": body["model"],
+            "system_fingerprint": "fp_fake",
+        }
+        finish_reason = "tool_calls" if reply.tool_calls else "stop"
+        if body.get("stream"):
+            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            events = _stream_events(envelope, reply, finish_reason, usage if include_usage else None)
+            return Reply(200, _sse(events, reply), {"Content-Type": "text/event-stream; charset=utf-8"})
+
+        completion = _completion(envelope, reply, finish_reason, usage)
+        if reply.fail_after_chunks is not None:
+            return Reply(200, _cut_short(json.dumps(completion).encode()), {"Content-Type": "application/json"})
+        return Reply(200, completion)
+
+    def _take_chat_reply(self, body: dict) -> ChatReply | None:
+        with self._chat_lock:
+            for script in self._chat_scripts:
+                if _matches(script.match, body):
+                    reply = script.replies.popleft()
+                    if not script.replies:
+                        self._chat_scripts.remove(script)
+                    return reply
+        return None
+
+
+def _last_user_text(body: dict) -> str:
+    for message in reversed(body["messages"]):
+        if message.get("role") == "user":
+            return message_text(message.get("content"))
+    return ""
+
+
+def _completion(envelope: dict, reply: ChatReply, finish_reason: str, usage: dict) -> dict:
+    """The chat.completion object OpenAI answers a non-streamed request with."""
+    # OpenAI sends null content beside tool calls, and "" for an empty text reply.
+    content = reply.text or (None if reply.tool_calls else "")
+    message = {"role": "assistant", "content": content, "refusal": None}
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": json.dumps(call.args, ensure_ascii=False)},
+            }
+            for call in reply.tool_calls
+        ]
+    return {
+        **envelope,
+        "object": "chat.completion",
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}],
+        "usage": usage,
+    }
+
+
+def _stream_events(envelope: dict, reply: ChatReply, finish_reason: str, usage: dict | None) -> list[dict]:
+    """The chat.completion.chunk objects OpenAI streams for `reply`, in order."""
+    deltas: list[dict] = [{"role": "assistant", "content": ""}]
+    deltas += [{"content": piece} for piece in _pieces(reply.text, reply.chunk_size)]
+    for index, call in enumerate(reply.tool_calls):
+        opening = {"index": index, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+        deltas.append({"tool_calls": [opening]})
+        arguments = json.dumps(call.args, ensure_ascii=False)
+        deltas += [
+            {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+            for piece in _pieces(arguments, reply.chunk_size)
+        ]
+    base = {**envelope, "object": "chat.completion.chunk"}
+    if usage is not None:
+        base["usage"] = None  # as OpenAI does: every chunk carries the key, only the last a value
+    events = [
+        {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}]}
+        for delta in deltas
+    ]
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": finish_reason}]})
+    if usage is not None:
+        events.append({**base, "choices": [], "usage": usage})
+    return events
+
+
+def _sse(events: list[dict], reply: ChatReply) -> Iterator[bytes]:
+    for sent, event in enumerate(events):
+        if reply.fail_after_chunks is not None and sent >= reply.fail_after_chunks:
+            raise DropConnection
+        if sent and reply.chunk_delay:
+            time.sleep(reply.chunk_delay)
+        yield b"data: " + json.dumps(event, ensure_ascii=False).encode() + b"\n\n"
+    if reply.fail_after_chunks is not None:
+        raise DropConnection
+    yield b"data: [DONE]\n\n"
+
+
+def _cut_short(body: bytes) -> Iterator[bytes]:
+    yield body[: len(body) // 2]
+    raise DropConnection
