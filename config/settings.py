@@ -162,6 +162,17 @@ class VectorStoreSettings(_Group):
     weaviate_timeout: float = Field(30.0, gt=0, description="Seconds one Weaviate request may take")
 
 
+class AgentSettings(_Group):
+    """The agent runtime and the helper model behind names, summaries and suggestions."""
+
+    agent_max_iterations: int = Field(5, ge=1, le=50, description="Model rounds one run may take before it stops")
+    agent_timeout: float = Field(300.0, gt=0, description="Seconds one agent run may take in all")
+    agent_ping_interval: float = Field(10.0, gt=0, description="Seconds of silence before a stream sends a ping event")
+    agent_tool_workers: int = Field(4, ge=1, description="Tool calls of one model round run at once")
+    helper_model_provider: str = Field("openai", description="Provider of the model that optimizes prompts and suggests questions")
+    helper_model: str = Field("gpt-4o-mini", description="That model's name in the catalog")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -176,6 +187,7 @@ class Settings(_Group):
     builtin_tools: BuiltinToolSettings = Field(default_factory=BuiltinToolSettings)
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
 
     @property
     def is_production(self) -> bool:

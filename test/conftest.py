@@ -20,6 +20,7 @@ from flask_migrate import upgrade
 
 from config import Profile, Settings
 from config.settings import (
+    AgentSettings,
     BuiltinToolSettings,
     CelerySettings,
     DatabaseSettings,
@@ -38,6 +39,7 @@ from internal.server.http import MIGRATIONS_DIR
 from internal.service.account_service import AccountService
 from test.celery_worker import CeleryWorker
 from test.fakes.github import FakeGithub
+from test.fakes.openai_server import FakeOpenAI
 
 POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -62,6 +64,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "builtin_tools": BuiltinToolSettings(_env_file=None),
         "embeddings": EmbeddingSettings(_env_file=None),
         "vector_store": VectorStoreSettings(_env_file=None),
+        "agent": AgentSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -79,6 +82,21 @@ def fake_github() -> Iterator[FakeGithub]:
     server = FakeGithub(GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[FakeOpenAI]:
+    """The model every app of the session talks to: each provider's base URL points here."""
+    server = FakeOpenAI(api_key="sk-test-session-llm").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def llm(fake_llm) -> FakeOpenAI:
+    """The session's fake model with no scripts left over from earlier tests."""
+    fake_llm.reset_chat()
+    return fake_llm
 
 
 @pytest.fixture(scope="session")
@@ -108,8 +126,13 @@ def redis_url() -> str:
     return TEST_REDIS_URL
 
 
-def _common_overrides(fake_github: FakeGithub) -> dict:
+def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI) -> dict:
+    providers = {}
+    for provider in ("openai", "deepseek", "moonshot", "tongyi", "zhipu", "ollama"):
+        providers[f"{provider}_api_key"] = fake_llm.api_key
+        providers[f"{provider}_api_base"] = fake_llm.api_base
     return {
+        "providers": ProviderSettings(_env_file=None, llm_max_retries=0, **providers),
         # API tests call local fakes on 127.0.0.1 only; other loopback addresses stay refused.
         "outbound": OutboundSettings(_env_file=None, outbound_allow_hosts="127.0.0.1"),
         "oauth": OAuthSettings(
@@ -124,9 +147,9 @@ def _common_overrides(fake_github: FakeGithub) -> dict:
 
 
 @pytest.fixture(scope="session", params=["embedded", "services"])
-def app(request, tmp_path_factory, fake_github) -> Flask:
+def app(request, tmp_path_factory, fake_github, fake_llm) -> Flask:
     storage_dir = tmp_path_factory.mktemp(request.param)
-    overrides = _common_overrides(fake_github)
+    overrides = _common_overrides(fake_github, fake_llm)
     if request.param == "embedded":
         return create_app(make_settings(storage_dir, **overrides))
 

@@ -4,6 +4,7 @@ from .account import Account, AccountOAuth
 from .api_key import ApiKey
 from .api_tool import ApiTool, ApiToolProvider
 from .app import App, AppConfig, AppConfigVersion, AppDatasetJoin
+from .conversation import Conversation, Message, MessageAgentThought
 from .dataset import Dataset, DatasetQuery, Document, Segment, SegmentTerm
 from .upload_file import UploadFile
 
@@ -17,9 +18,12 @@ __all__ = [
     "AppConfig",
     "AppConfigVersion",
     "AppDatasetJoin",
+    "Conversation",
     "Dataset",
     "DatasetQuery",
     "Document",
+    "Message",
+    "MessageAgentThought",
     "Segment",
     "SegmentTerm",
     "UploadFile",

@@ -14,6 +14,7 @@ from internal.handler.auth_handler import AuthHandler
 from internal.handler.builtin_app_handler import BuiltinAppHandler
 from internal.handler.builtin_tool_handler import BuiltinToolHandler
 from internal.handler.dataset_hit_handler import DatasetHitHandler
+from internal.handler.debug_chat_handler import DebugChatHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
@@ -40,6 +41,7 @@ class Router:
     app_handler: AppHandler
     app_publish_handler: AppPublishHandler
     builtin_app_handler: BuiltinAppHandler
+    debug_chat_handler: DebugChatHandler
 
     def routes(self) -> list[tuple[str, str, object]]:
         return [
@@ -52,6 +54,12 @@ class Router:
             ("POST", "/apps/<uuid:app_id>/delete", self.app_handler.delete_app),
             ("GET", "/apps/<uuid:app_id>/draft-app-config", self.app_handler.get_draft_app_config),
             ("POST", "/apps/<uuid:app_id>/draft-app-config", self.app_handler.update_draft_app_config),
+            ("POST", "/apps/<uuid:app_id>/conversations", self.debug_chat_handler.debug_chat),
+            (
+                "POST",
+                "/apps/<uuid:app_id>/conversations/tasks/<uuid:task_id>/stop",
+                self.debug_chat_handler.stop_debug_chat,
+            ),
             ("POST", "/apps/<uuid:app_id>/publish", self.app_publish_handler.publish),
             ("POST", "/apps/<uuid:app_id>/cancel-publish", self.app_publish_handler.cancel_publish),
             ("GET", "/apps/<uuid:app_id>/publish-histories", self.app_publish_handler.get_publish_histories_with_page),

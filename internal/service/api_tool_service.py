@@ -110,6 +110,10 @@ class ApiToolService(BaseService):
     def build_langchain_tool(self, account_id: uuid.UUID, provider_id: uuid.UUID, tool_name: str) -> BaseTool:
         """The tool an agent calls; it holds plain data only, so it works after the session closes."""
         tool, provider = self.get_tool(account_id, provider_id, tool_name)
+        return self.langchain_tool(tool, provider)
+
+    def langchain_tool(self, tool: ApiTool, provider: ApiToolProvider) -> BaseTool:
+        """The agent tool for an API tool already loaded (and checked) by the caller."""
         spec = ApiToolSpec(
             name=tool.name,
             description=tool.description,

@@ -54,7 +54,10 @@ class LanguageModelFactory:
         return api_base, api_key
 
     def create(self, provider: str, model: str, parameters: dict[str, Any] | None = None) -> BaseChatModel:
-        resolved = self.resolve(provider, model, parameters)
+        return self.build(self.resolve(provider, model, parameters))
+
+    def build(self, resolved: ResolvedModel, **overrides: Any) -> BaseChatModel:
+        """The chat model for checked values; `overrides` replace client settings (e.g. `timeout`)."""
         api_base, api_key = self.credentials(resolved.provider)
         chat_model_class = CHAT_MODEL_CLASSES[resolved.provider.api_protocol]
         return chat_model_class(
@@ -62,7 +65,10 @@ class LanguageModelFactory:
             base_url=api_base,
             api_key=api_key,
             stream_usage=True,
-            max_retries=self.settings.providers.llm_max_retries,
-            timeout=self.settings.providers.llm_request_timeout,
-            **resolved.parameters,
+            **{
+                "max_retries": self.settings.providers.llm_max_retries,
+                "timeout": self.settings.providers.llm_request_timeout,
+                **resolved.parameters,
+                **overrides,
+            },
         )

@@ -1,0 +1,52 @@
+"""The typed events an agent run emits; the edge turns them into SSE text once."""
+
+import time
+import uuid
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class AgentEventType(str, Enum):
+    LONG_TERM_MEMORY_RECALL = "long_term_memory_recall"
+    AGENT_THOUGHT = "agent_thought"
+    AGENT_MESSAGE = "agent_message"
+    AGENT_ACTION = "agent_action"
+    DATASET_RETRIEVAL = "dataset_retrieval"
+    AGENT_END = "agent_end"
+    STOP = "stop"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    PING = "ping"
+
+
+# A stream ends after one of these.
+TERMINAL_EVENTS = frozenset({AgentEventType.AGENT_END, AgentEventType.STOP, AgentEventType.ERROR, AgentEventType.TIMEOUT})
+
+
+class AgentEvent(BaseModel):
+    """One step of a run, or one chunk of a step: chunks of a step share its `id`.
+
+    `latency` is float seconds. `total_token_count` and `total_price` are filled on the last
+    event of a run only.
+    """
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    event: AgentEventType
+    conversation_id: uuid.UUID | None = None
+    message_id: uuid.UUID | None = None
+    task_id: uuid.UUID | None = None
+    thought: str = ""
+    observation: str = ""
+    tool: str = ""
+    tool_input: dict[str, Any] = Field(default_factory=dict)
+    answer: str = ""
+    total_token_count: int = 0
+    total_price: float = 0.0
+    latency: float = 0.0
+    created_at: int = Field(default_factory=lambda: int(time.time()))
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.event in TERMINAL_EVENTS

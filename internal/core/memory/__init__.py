@@ -1,0 +1,3 @@
+from .short_term import DialogTurn, build_history
+
+__all__ = ["DialogTurn", "build_history"]

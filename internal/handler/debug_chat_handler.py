@@ -1,0 +1,40 @@
+import uuid
+from dataclasses import dataclass
+
+from injector import inject
+
+from internal.core.agent.events import AgentEvent
+from internal.middleware import current_account
+from internal.schema.agent_chat import AgentChatReq
+from internal.service.debug_chat_service import DebugChatService
+from pkg.response import sse_response, success_message
+
+from .endpoint import endpoint
+
+_TAGS = ("app debugging",)
+
+
+def agent_event_frames(events):
+    """AgentEvents as SSE `(event, data)` pairs; the data carries every §1.11 field."""
+    for event in events:
+        event: AgentEvent
+        yield event.event.value, event.model_dump_json()
+
+
+@inject
+@dataclass
+class DebugChatHandler:
+    debug_chat_service: DebugChatService
+
+    @endpoint(body=AgentChatReq, raw_response="text/event-stream", tags=_TAGS)
+    def debug_chat(self, app_id: uuid.UUID, body: AgentChatReq):
+        """Chat with the app's draft; streams the agent's steps (SSE). The first event, a `ping`,
+        carries the `task_id` that stops the run."""
+        stream = self.debug_chat_service.chat(current_account().id, app_id, body)
+        return sse_response(agent_event_frames(stream.events))
+
+    @endpoint(tags=_TAGS)
+    def stop_debug_chat(self, app_id: uuid.UUID, task_id: uuid.UUID):
+        """Stop a debug run: its stream ends with a `stop` event and the message is stored as stopped."""
+        self.debug_chat_service.stop(current_account().id, app_id, task_id)
+        return success_message("停止应用会话调试成功")

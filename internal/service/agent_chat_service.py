@@ -1,0 +1,345 @@
+"""One round of a conversation with an app's agent, whichever channel asks for it.
+
+The request thread builds the agent, opens the task's queue and starts the run on a thread of
+its own, then streams the queue. The run stores the message and its steps before it publishes
+the last event, so a client that saw `agent_end` finds the message stored; then it names a new
+conversation and updates the long-term memory, off the stream.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from injector import inject
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.tools import BaseTool
+from sqlalchemy import select, update
+
+from config import Settings
+from internal.core.agent import prompts
+from internal.core.agent.agent_runner import AgentRunner
+from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig, RunStatus
+from internal.core.agent.events import AgentEvent, AgentEventType
+from internal.core.language_model.factory import LanguageModelFactory
+from internal.core.language_model.entities import ModelEntity, ModelFeature
+from internal.core.memory import DialogTurn, build_history
+from internal.core.retrieval.dataset_retrieval_tool import build_dataset_retrieval_tool
+from internal.core.tools.builtin_tools import BuiltinToolFactory
+from internal.extension.agent_queue import AgentQueue, QueueSignal
+from internal.extension.database import utcnow
+from internal.model import Conversation, Message, MessageAgentThought
+from internal.model.conversation import DEFAULT_CONVERSATION_NAME
+
+from .api_tool_service import ApiToolService
+from .app_config_service import BoundApiTool, BoundBuiltinTool, Bindings
+from .base_service import BaseService
+from .retrieval_service import RetrievalService
+
+logger = logging.getLogger(__name__)
+
+# How often a quiet stream wakes to check the run's deadline.
+DEADLINE_CHECK_SECONDS = 1.0
+# Conversation names are cut to this many characters.
+CONVERSATION_NAME_LENGTH = 75
+
+
+@dataclass
+class ChatTurn:
+    """What a channel (debugger, web app, open API) asks of the agent for one message."""
+
+    app_id: uuid.UUID
+    # The app owner's account: its datasets and tools are the ones the agent may use.
+    account_id: uuid.UUID
+    conversation: Conversation
+    invoke_from: str
+    created_by: uuid.UUID
+    query: str
+    config: dict[str, Any]
+    bindings: Bindings
+    # Who may stop the run (compared as is by the queue).
+    owner: str
+    image_urls: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AgentStream:
+    task_id: uuid.UUID
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    events: Iterator[AgentEvent]
+
+
+class _TaskSink:
+    """The runner's view of its task's queue."""
+
+    def __init__(self, queue: AgentQueue, task_id: uuid.UUID):
+        self.queue, self.task_id = queue, task_id
+
+    def publish(self, event: AgentEvent) -> None:
+        self.queue.publish(self.task_id, event)
+
+    def is_stopped(self) -> bool:
+        return self.queue.is_stopped(self.task_id)
+
+
+@inject
+@dataclass
+class AgentChatService(BaseService):
+    app: Flask
+    settings: Settings
+    agent_queue: AgentQueue
+    model_factory: LanguageModelFactory
+    builtin_tool_factory: BuiltinToolFactory
+    api_tool_service: ApiToolService
+    retrieval_service: RetrievalService
+
+    def start(self, turn: ChatTurn) -> AgentStream:
+        """Everything that can be refused is checked here, before the stream starts."""
+        agent_config, model = self._agent_config(turn)
+        conversation = turn.conversation
+        agent_input = AgentInput(
+            task_id=uuid.uuid4(),
+            conversation_id=conversation.id,
+            message_id=uuid.uuid4(),
+            query=turn.query,
+            image_urls=turn.image_urls if model.has_feature(ModelFeature.IMAGE_INPUT) else [],
+            # Half the context window for history leaves room for the prompt, tools and answer.
+            history=self._history(conversation.id, turn.config["dialog_round"], model.context_window // 2),
+            summary=conversation.summary or "",
+        )
+        is_new_conversation = conversation.name == DEFAULT_CONVERSATION_NAME and not agent_input.history
+        # Nothing may stay open on the request's connection while the stream runs.
+        self.db.session.commit()
+
+        timeout = self.settings.agent.agent_timeout
+        deadline = time.monotonic() + timeout
+        task_id = agent_input.task_id
+        # The queue exists before the run starts and before anyone listens (see AgentQueue).
+        self.agent_queue.open(task_id, turn.owner, ttl=timeout + 600)
+        created_at = utcnow()
+        thread = threading.Thread(
+            target=self._run,
+            args=(turn, agent_config, agent_input, deadline, created_at, is_new_conversation),
+            name=f"agent-{task_id}",
+            daemon=True,
+        )
+        thread.start()
+        first = AgentEvent(
+            event=AgentEventType.PING,
+            conversation_id=conversation.id,
+            message_id=agent_input.message_id,
+            task_id=task_id,
+        )
+        return AgentStream(task_id, conversation.id, agent_input.message_id, self._stream(first, turn.owner, deadline))
+
+    def stop(self, task_id: uuid.UUID, owner: str) -> bool:
+        return self.agent_queue.stop(task_id, owner)
+
+    # --- building the agent ------------------------------------------------------------------
+
+    def _agent_config(self, turn: ChatTurn) -> tuple[AgentConfig, ModelEntity]:
+        config = turn.config
+        model_config = config["model_config"]
+        resolved = self.model_factory.resolve(
+            model_config.get("provider", ""), model_config.get("model", ""), model_config.get("parameters")
+        )
+        # A model call never outlives the run it belongs to.
+        request_timeout = min(self.settings.providers.llm_request_timeout, self.settings.agent.agent_timeout)
+        llm = self.model_factory.build(resolved, timeout=request_timeout)
+        agent_config = AgentConfig(
+            llm=llm,
+            native_tool_calling=resolved.model.has_feature(ModelFeature.TOOL_CALL),
+            tools=self._tools(turn),
+            preset_prompt=config.get("preset_prompt") or "",
+            long_term_memory=bool((config.get("long_term_memory") or {}).get("enable")),
+            review=ReviewConfig.from_config(config.get("review_config") or {}),
+            max_iterations=self.settings.agent.agent_max_iterations,
+            tool_workers=self.settings.agent.agent_tool_workers,
+            pricing=resolved.model.pricing,
+            tool_context=self.app.app_context,
+        )
+        return agent_config, resolved.model
+
+    def _tools(self, turn: ChatTurn) -> list[BaseTool]:
+        tools: list[BaseTool] = []
+        for bound in turn.bindings.tools:
+            if isinstance(bound, BoundBuiltinTool):
+                tools.append(self.builtin_tool_factory.create(bound.provider.name, bound.tool.name, bound.params))
+            elif isinstance(bound, BoundApiTool):
+                tools.append(self.api_tool_service.langchain_tool(bound.tool, bound.provider))
+        if turn.bindings.datasets:
+            tools.append(
+                build_dataset_retrieval_tool(
+                    self.retrieval_service,
+                    turn.account_id,
+                    [dataset.id for dataset in turn.bindings.datasets],
+                    turn.config["retrieval_config"],
+                    app_id=turn.app_id,
+                )
+            )
+        # A model can only call tools by distinct names; the first of a name wins.
+        unique: dict[str, BaseTool] = {}
+        for tool in tools:
+            unique.setdefault(tool.name, tool)
+        return list(unique.values())
+
+    def _history(self, conversation_id: uuid.UUID, dialog_round: int, max_tokens: int) -> list[BaseMessage]:
+        if dialog_round <= 0:
+            return []
+        rows = self.db.session.execute(
+            select(Message.query, Message.answer)
+            .where(Message.conversation_id == conversation_id, Message.is_deleted.is_(False), Message.answer != "")
+            .order_by(Message.created_at.desc())
+            .limit(dialog_round)
+        ).all()
+        return build_history([DialogTurn(query, answer) for query, answer in reversed(rows)], dialog_round, max_tokens)
+
+    # --- the stream (request thread) ---------------------------------------------------------------
+
+    def _stream(self, first: AgentEvent, owner: str, deadline: float) -> Iterator[AgentEvent]:
+        yield first
+        ping_interval = self.settings.agent.agent_ping_interval
+        last_sent = time.monotonic()
+
+        def ids(kind: AgentEventType, **fields) -> AgentEvent:
+            return AgentEvent(
+                event=kind, conversation_id=first.conversation_id, message_id=first.message_id, task_id=first.task_id, **fields
+            )
+
+        for item in self.agent_queue.listen(first.task_id, idle_timeout=min(ping_interval, DEADLINE_CHECK_SECONDS)):
+            now = time.monotonic()
+            if item is QueueSignal.STOP_REQUESTED:
+                yield ids(AgentEventType.STOP)
+                return
+            if item is QueueSignal.IDLE:
+                # A run stuck in a slow call past its deadline: end the stream, stop the run.
+                if now > deadline + DEADLINE_CHECK_SECONDS:
+                    self.agent_queue.stop(first.task_id, owner)
+                    yield ids(AgentEventType.TIMEOUT, observation="Agent运行超时")
+                    return
+                if now - last_sent >= ping_interval:
+                    last_sent = now
+                    yield ids(AgentEventType.PING)
+                continue
+            last_sent = now
+            yield item
+
+    # --- the run (its own thread) ------------------------------------------------------------------
+
+    def _run(
+        self,
+        turn: ChatTurn,
+        agent_config: AgentConfig,
+        agent_input: AgentInput,
+        deadline: float,
+        created_at: datetime,
+        is_new_conversation: bool,
+    ) -> None:
+        task_id = agent_input.task_id
+        with self.app.app_context():
+            result = AgentRunner().run(agent_config, agent_input, _TaskSink(self.agent_queue, task_id), deadline)
+            try:
+                self._store(turn, agent_input, result, created_at)
+            except Exception:
+                logger.exception("Storing the message of task %s failed", task_id)
+                self.db.session.rollback()
+            finally:
+                self.agent_queue.publish(task_id, self._last_event(agent_input, result))
+                self.agent_queue.close(task_id)
+            try:
+                if is_new_conversation:
+                    self._name_conversation(agent_config, turn.conversation.id, turn.query)
+                if agent_config.long_term_memory and result.status == RunStatus.NORMAL and result.answer:
+                    self._summarize(agent_config, turn.conversation.id, agent_input.summary, turn.query, result.answer)
+            except Exception:
+                logger.exception("Updating conversation %s after task %s failed", turn.conversation.id, task_id)
+                self.db.session.rollback()
+
+    @staticmethod
+    def _last_event(agent_input: AgentInput, result: AgentResult) -> AgentEvent:
+        kind = {
+            RunStatus.NORMAL: AgentEventType.AGENT_END,
+            RunStatus.STOP: AgentEventType.STOP,
+            RunStatus.TIMEOUT: AgentEventType.TIMEOUT,
+            RunStatus.ERROR: AgentEventType.ERROR,
+        }[result.status]
+        return AgentEvent(
+            event=kind,
+            conversation_id=agent_input.conversation_id,
+            message_id=agent_input.message_id,
+            task_id=agent_input.task_id,
+            observation=result.error,
+            total_token_count=result.total_tokens,
+            total_price=result.total_price,
+            latency=result.latency,
+        )
+
+    def _store(self, turn: ChatTurn, agent_input: AgentInput, result: AgentResult, created_at: datetime) -> None:
+        message_id = agent_input.message_id
+        with self.db.auto_commit():
+            self.db.session.add(
+                Message(
+                    id=message_id,
+                    app_id=turn.app_id,
+                    conversation_id=agent_input.conversation_id,
+                    invoke_from=turn.invoke_from,
+                    created_by=turn.created_by,
+                    query=turn.query,
+                    image_urls=agent_input.image_urls,
+                    answer=result.answer,
+                    message_token_count=result.input_tokens,
+                    answer_token_count=result.output_tokens,
+                    total_token_count=result.total_tokens,
+                    total_price=result.total_price,
+                    latency=result.latency,
+                    status=result.status,
+                    error=result.error,
+                    created_at=created_at,
+                )
+            )
+            # The message row must exist before its steps reference it.
+            self.db.session.flush()
+            self.db.session.add_all(
+                MessageAgentThought(
+                    id=event.id,
+                    app_id=turn.app_id,
+                    conversation_id=agent_input.conversation_id,
+                    message_id=message_id,
+                    position=position,
+                    event=event.event.value,
+                    thought=event.thought,
+                    observation=event.observation,
+                    tool=event.tool,
+                    tool_input=event.tool_input,
+                    total_token_count=event.total_token_count,
+                    total_price=event.total_price,
+                    latency=event.latency,
+                    created_at=created_at,
+                )
+                for position, event in enumerate(result.thoughts, start=1)
+            )
+
+    def _name_conversation(self, agent_config: AgentConfig, conversation_id: uuid.UUID, query: str) -> None:
+        reply = agent_config.llm.invoke([SystemMessage(prompts.CONVERSATION_NAME_PROMPT), HumanMessage(query)])
+        name = " ".join(reply.text.split()).strip(" \"'“”《》。.")[:CONVERSATION_NAME_LENGTH]
+        if name:
+            with self.db.auto_commit():
+                # Only a name nobody has set in the meantime is replaced.
+                self.db.session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == conversation_id, Conversation.name == DEFAULT_CONVERSATION_NAME)
+                    .values(name=name)
+                )
+
+    def _summarize(self, agent_config: AgentConfig, conversation_id: uuid.UUID, summary: str, query: str, answer: str) -> None:
+        prompt = prompts.SUMMARY_PROMPT.format(summary=summary or "(empty)", query=query, answer=answer)
+        new_summary = agent_config.llm.invoke([HumanMessage(prompt)]).text.strip()
+        if new_summary:
+            with self.db.auto_commit():
+                self.db.session.execute(update(Conversation).where(Conversation.id == conversation_id).values(summary=new_summary))

@@ -1,0 +1,73 @@
+"""Debugging an app: chatting with its draft in the app's debug conversation (§1.11, §1.12)."""
+
+import uuid
+from dataclasses import dataclass
+
+from injector import inject
+from sqlalchemy import update
+
+from internal.exception import NotFoundException
+from internal.model import App, Conversation
+from internal.model.app import AppConfigKind
+from internal.model.conversation import InvokeFrom
+from internal.schema.agent_chat import AgentChatReq
+
+from .agent_chat_service import AgentChatService, AgentStream, ChatTurn
+from .app_base_service import AppBaseService
+from .app_config_service import AppConfigService
+
+TASK_NOT_FOUND = "该任务不存在或已结束"
+
+
+def debug_task_owner(account_id: uuid.UUID, app_id: uuid.UUID) -> str:
+    return f"debugger:{account_id}:{app_id}"
+
+
+@inject
+@dataclass
+class DebugChatService(AppBaseService):
+    app_config_service: AppConfigService
+    agent_chat_service: AgentChatService
+
+    def chat(self, account_id: uuid.UUID, app_id: uuid.UUID, req: AgentChatReq) -> AgentStream:
+        app = self.get_app(account_id, app_id)
+        values, bindings = self.app_config_service.runtime_config(account_id, app.id, AppConfigKind.DRAFT)
+        turn = ChatTurn(
+            app_id=app.id,
+            account_id=account_id,
+            conversation=self.debug_conversation(app, create=True),
+            invoke_from=InvokeFrom.DEBUGGER,
+            created_by=account_id,
+            query=req.query,
+            image_urls=list(req.image_urls),
+            config=values,
+            bindings=bindings,
+            owner=debug_task_owner(account_id, app.id),
+        )
+        return self.agent_chat_service.start(turn)
+
+    def stop(self, account_id: uuid.UUID, app_id: uuid.UUID, task_id: uuid.UUID) -> None:
+        app = self.get_app(account_id, app_id)
+        if not self.agent_chat_service.stop(task_id, debug_task_owner(account_id, app.id)):
+            raise NotFoundException(TASK_NOT_FOUND)
+
+    def debug_conversation(self, app: App, create: bool) -> Conversation | None:
+        """The app's current debug conversation; with `create`, a new one when it has none."""
+        if app.debug_conversation_id is not None:
+            conversation = self.db.session.get(Conversation, app.debug_conversation_id)
+            if conversation is not None and not conversation.is_deleted:
+                return conversation
+        if not create:
+            return None
+        with self.db.auto_commit():
+            conversation = Conversation(
+                id=uuid.uuid4(), app_id=app.id, invoke_from=InvokeFrom.DEBUGGER, created_by=app.account_id
+            )
+            self.db.session.add(conversation)
+            # Chatting is not editing the app: its updated_at stays.
+            self.db.session.execute(
+                update(App)
+                .where(App.id == app.id)
+                .values(debug_conversation_id=conversation.id, updated_at=App.updated_at)
+            )
+        return conversation
