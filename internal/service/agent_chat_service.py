@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from config import Settings
 from internal.core.agent import prompts
-from internal.core.agent.agent_runner import AgentRunner
+from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRunner
 from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig, RunStatus
 from internal.core.agent.events import AgentEvent, AgentEventType
 from internal.core.language_model.factory import LanguageModelFactory
@@ -221,7 +221,7 @@ class AgentChatService(BaseService):
                 # A run stuck in a slow call past its deadline: end the stream, stop the run.
                 if now > deadline + DEADLINE_CHECK_SECONDS:
                     self.agent_queue.stop(first.task_id, owner)
-                    yield ids(AgentEventType.TIMEOUT, observation="Agent运行超时")
+                    yield ids(AgentEventType.TIMEOUT, observation=TIMEOUT_MESSAGE)
                     return
                 if now - last_sent >= ping_interval:
                     last_sent = now

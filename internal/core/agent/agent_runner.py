@@ -32,6 +32,9 @@ from .events import AgentEvent, AgentEventType
 from .review import OutputMasker, blocks_input
 
 
+TIMEOUT_MESSAGE = "Agent运行超时"
+
+
 class AgentEventSink(Protocol):
     """Where a run's events go (the task's queue) and where it learns it was stopped."""
 
@@ -336,8 +339,11 @@ class AgentRunner:
         except AgentStopped:
             return run.finish(RunStatus.STOP)
         except AgentTimedOut:
-            return run.finish(RunStatus.TIMEOUT, "Agent运行超时")
+            return run.finish(RunStatus.TIMEOUT, TIMEOUT_MESSAGE)
         except Exception as exc:
+            # A model request cut short by the run's deadline is the run timing out.
+            if time.monotonic() >= deadline:
+                return run.finish(RunStatus.TIMEOUT, TIMEOUT_MESSAGE)
             return run.finish(RunStatus.ERROR, describe_error(exc))
         return run.finish(RunStatus.NORMAL)
 
