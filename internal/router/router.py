@@ -6,6 +6,7 @@ from flask import Blueprint, Flask
 from injector import inject
 
 from internal.handler.account_handler import AccountHandler
+from internal.handler.ai_handler import AIHandler
 from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app_handler import AppHandler
@@ -14,7 +15,9 @@ from internal.handler.auth_handler import AuthHandler
 from internal.handler.builtin_app_handler import BuiltinAppHandler
 from internal.handler.builtin_tool_handler import BuiltinToolHandler
 from internal.handler.dataset_hit_handler import DatasetHitHandler
+from internal.handler.conversation_handler import ConversationHandler
 from internal.handler.debug_chat_handler import DebugChatHandler
+from internal.handler.debug_conversation_handler import DebugConversationHandler
 from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
@@ -42,6 +45,9 @@ class Router:
     app_publish_handler: AppPublishHandler
     builtin_app_handler: BuiltinAppHandler
     debug_chat_handler: DebugChatHandler
+    debug_conversation_handler: DebugConversationHandler
+    conversation_handler: ConversationHandler
+    ai_handler: AIHandler
 
     def routes(self) -> list[tuple[str, str, object]]:
         return [
@@ -59,6 +65,18 @@ class Router:
                 "POST",
                 "/apps/<uuid:app_id>/conversations/tasks/<uuid:task_id>/stop",
                 self.debug_chat_handler.stop_debug_chat,
+            ),
+            ("GET", "/apps/<uuid:app_id>/summary", self.debug_conversation_handler.get_debug_conversation_summary),
+            ("POST", "/apps/<uuid:app_id>/summary", self.debug_conversation_handler.update_debug_conversation_summary),
+            (
+                "GET",
+                "/apps/<uuid:app_id>/conversations/messages",
+                self.debug_conversation_handler.get_debug_conversation_messages_with_page,
+            ),
+            (
+                "POST",
+                "/apps/<uuid:app_id>/conversations/delete-debug-conversation",
+                self.debug_conversation_handler.delete_debug_conversation,
             ),
             ("POST", "/apps/<uuid:app_id>/publish", self.app_publish_handler.publish),
             ("POST", "/apps/<uuid:app_id>/cancel-publish", self.app_publish_handler.cancel_publish),
@@ -150,6 +168,30 @@ class Router:
                 "/language-models/<string:provider_name>/<string:model_name>",
                 self.language_model_handler.get_language_model,
             ),
+            # 05 conversations (the alias without /delete deletes the message too)
+            (
+                "GET",
+                "/conversations/<uuid:conversation_id>/messages",
+                self.conversation_handler.get_conversation_messages_with_page,
+            ),
+            ("POST", "/conversations/<uuid:conversation_id>/delete", self.conversation_handler.delete_conversation),
+            (
+                "POST",
+                "/conversations/<uuid:conversation_id>/messages/<uuid:message_id>/delete",
+                self.conversation_handler.delete_message,
+            ),
+            (
+                "POST",
+                "/conversations/<uuid:conversation_id>/messages/<uuid:message_id>",
+                self.conversation_handler.delete_message,
+            ),
+            ("GET", "/conversations/<uuid:conversation_id>/name", self.conversation_handler.get_conversation_name),
+            ("POST", "/conversations/<uuid:conversation_id>/name", self.conversation_handler.update_conversation_name),
+            (
+                "POST",
+                "/conversations/<uuid:conversation_id>/is-pinned",
+                self.conversation_handler.update_conversation_is_pinned,
+            ),
             # 06 auth
             ("GET", "/oauth/<string:provider_name>", self.oauth_handler.provider),
             ("POST", "/oauth/authorize/<string:provider_name>", self.oauth_handler.authorize),
@@ -160,6 +202,9 @@ class Router:
             ("POST", "/account/password", self.account_handler.update_password),
             ("POST", "/account/name", self.account_handler.update_name),
             ("POST", "/account/avatar", self.account_handler.update_avatar),
+            # 08 AI helpers
+            ("POST", "/ai/optimize-prompt", self.ai_handler.optimize_prompt),
+            ("POST", "/ai/suggested-questions", self.ai_handler.suggested_questions),
             # 09 open API keys
             ("GET", "/openapi/api-keys", self.api_key_handler.get_api_keys_with_page),
             ("POST", "/openapi/api-keys", self.api_key_handler.create_api_key),
