@@ -114,7 +114,8 @@ class AgentChatService(BaseService):
             summary=conversation.summary or "",
         )
         is_new_conversation = conversation.name == DEFAULT_CONVERSATION_NAME and not agent_input.history
-        # Nothing may stay open on the request's connection while the stream runs.
+        # Nothing may stay open on the request's connection while the stream runs; the run's
+        # thread gets ids and plain values only, never this session's objects.
         self.db.session.commit()
 
         timeout = self.settings.agent.agent_timeout
@@ -132,11 +133,13 @@ class AgentChatService(BaseService):
         thread.start()
         first = AgentEvent(
             event=AgentEventType.PING,
-            conversation_id=conversation.id,
+            conversation_id=agent_input.conversation_id,
             message_id=agent_input.message_id,
             task_id=task_id,
         )
-        return AgentStream(task_id, conversation.id, agent_input.message_id, self._stream(first, turn.owner, deadline))
+        return AgentStream(
+            task_id, agent_input.conversation_id, agent_input.message_id, self._stream(first, turn.owner, deadline)
+        )
 
     def stop(self, task_id: uuid.UUID, owner: str) -> bool:
         return self.agent_queue.stop(task_id, owner)
@@ -254,11 +257,11 @@ class AgentChatService(BaseService):
                 self.agent_queue.close(task_id)
             try:
                 if is_new_conversation:
-                    self._name_conversation(agent_config, turn.conversation.id, turn.query)
+                    self._name_conversation(agent_config, agent_input.conversation_id, turn.query)
                 if agent_config.long_term_memory and result.status == RunStatus.NORMAL and result.answer:
-                    self._summarize(agent_config, turn.conversation.id, agent_input.summary, turn.query, result.answer)
+                    self._summarize(agent_config, agent_input.conversation_id, agent_input.summary, turn.query, result.answer)
             except Exception:
-                logger.exception("Updating conversation %s after task %s failed", turn.conversation.id, task_id)
+                logger.exception("Updating conversation %s after task %s failed", agent_input.conversation_id, task_id)
                 self.db.session.rollback()
 
     @staticmethod
