@@ -20,6 +20,7 @@ from flask_migrate import upgrade
 
 from config import Profile, Settings
 from config.settings import (
+    EmbeddingProvider,
     AgentSettings,
     BuiltinToolSettings,
     CelerySettings,
@@ -133,6 +134,8 @@ def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI) -> dict:
         providers[f"{provider}_api_base"] = fake_llm.api_base
     return {
         "providers": ProviderSettings(_env_file=None, llm_max_retries=0, **providers),
+        # The fake model's key must not switch knowledge bases to its (hashed) embeddings.
+        "embeddings": EmbeddingSettings(_env_file=None, embedding_provider=EmbeddingProvider.LOCAL),
         # API tests call local fakes on 127.0.0.1 only; other loopback addresses stay refused.
         "outbound": OutboundSettings(_env_file=None, outbound_allow_hosts="127.0.0.1"),
         "oauth": OAuthSettings(

@@ -478,3 +478,12 @@ def test_a_client_that_goes_away_does_not_lose_the_message(app, client, member, 
     stream.resp.close()
     stored = wait_for(app, lambda: debug_messages(client, member, app_id), "the message", timeout=10)[0]
     assert stored["id"] == first["data"]["message_id"] and stored["answer"] == "still stored " * 5
+
+
+def test_deleting_the_app_takes_its_conversations_along(client, member, llm):
+    app_id, _ = chat_app(client, member)
+    conversation_id = debug_chat(client, member, app_id, "hi")[0]["data"]["conversation_id"]
+    resp = client.post(f"/apps/{app_id}/delete", headers=member.headers)
+    assert resp.json["code"] == "success", resp.json
+    for path in (f"/conversations/{conversation_id}/messages", f"/conversations/{conversation_id}/name"):
+        assert client.get(path, headers=member.headers).json["code"] == "not_found"
