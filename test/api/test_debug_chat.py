@@ -487,3 +487,13 @@ def test_deleting_the_app_takes_its_conversations_along(client, member, llm):
     assert resp.json["code"] == "success", resp.json
     for path in (f"/conversations/{conversation_id}/messages", f"/conversations/{conversation_id}/name"):
         assert client.get(path, headers=member.headers).json["code"] == "not_found"
+
+
+def test_text_before_native_tool_calls_is_a_step_of_its_own(client, member, llm):
+    app_id, marker = chat_app(client, member, tools=[TIME_TOOL])
+    llm.script_chat(marker, ChatReply(text="Let me check. ", tool_calls=[ToolCall("current_time", {})]), "Noon.")
+    events = debug_chat(client, member, app_id, "time?")
+    assert answer_of(events) == "Let me check. Noon." and events[-1]["event"] == "agent_end"
+    stored = debug_messages(client, member, app_id)[0]
+    assert [t["event"] for t in stored["agent_thoughts"]] == ["agent_message", "agent_thought", "agent_action", "agent_message"]
+    assert len({t["id"] for t in stored["agent_thoughts"]}) == 4

@@ -155,15 +155,16 @@ class AgentRun:
             reply = AIMessage(content=merged.content, tool_calls=calls) if calls else AIMessage(content=merged.content)
         tokens, price = self._usage(messages, merged)
         latency = time.perf_counter() - step_start
+        # Text streamed before tool calls is a step of its own; the calls are the next one.
+        self._finish_answer_step(tokens=0 if calls else tokens, price=0.0 if calls else price)
         if calls:
             thought = json.dumps([{**call, "type": "tool_call"} for call in calls], ensure_ascii=False)
             self.record(
                 self.event(
-                    AgentEventType.AGENT_THOUGHT, id=step_id, thought=thought, latency=latency,
+                    AgentEventType.AGENT_THOUGHT, thought=thought, latency=latency,
                     total_token_count=tokens, total_price=price,
                 )
             )
-        self._finish_answer_step(tokens=0 if calls else tokens, price=0.0 if calls else price)
         return reply, calls
 
     def call_tools(self, calls: Sequence[ToolCall]) -> list[BaseMessage]:
