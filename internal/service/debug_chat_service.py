@@ -59,15 +59,13 @@ class DebugChatService(AppBaseService):
                 return conversation
         if not create:
             return None
-        with self.db.auto_commit():
-            conversation = Conversation(
-                id=uuid.uuid4(), app_id=app.id, invoke_from=InvokeFrom.DEBUGGER, created_by=app.account_id
-            )
-            self.db.session.add(conversation)
-            # Chatting is not editing the app: its updated_at stays.
-            self.db.session.execute(
-                update(App)
-                .where(App.id == app.id)
-                .values(debug_conversation_id=conversation.id, updated_at=App.updated_at)
-            )
+        conversation = Conversation(
+            id=uuid.uuid4(), app_id=app.id, invoke_from=InvokeFrom.DEBUGGER, created_by=app.account_id
+        )
+        self.db.session.add(conversation)
+        # Chatting is not editing the app: its updated_at stays.
+        self.db.session.execute(
+            update(App).where(App.id == app.id).values(debug_conversation_id=conversation.id, updated_at=App.updated_at)
+        )
+        # The caller commits: a chat refused before it starts leaves no conversation behind.
         return conversation
