@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from injector import inject
@@ -14,10 +15,9 @@ from .endpoint import endpoint
 _TAGS = ("app debugging",)
 
 
-def agent_event_frames(events):
+def agent_event_frames(events: Iterable[AgentEvent]) -> Iterator[tuple[str, str]]:
     """AgentEvents as SSE `(event, data)` pairs; the data carries every §1.11 field."""
     for event in events:
-        event: AgentEvent
         yield event.event.value, event.model_dump_json()
 
 

@@ -20,6 +20,11 @@ class InvokeFrom:
     ASSISTANT_AGENT = "assistant_agent"
 
 
+# The channels whose conversations and messages belong to a signed-in account (`created_by` is
+# the account); open-API ones belong to end users, the assistant's have endpoints of their own.
+ACCOUNT_CHANNELS = (InvokeFrom.DEBUGGER, InvokeFrom.WEB_APP)
+
+
 class MessageStatus:
     NORMAL = "normal"
     STOP = "stop"

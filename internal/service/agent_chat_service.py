@@ -131,14 +131,8 @@ class AgentChatService(BaseService):
             daemon=True,
         )
         thread.start()
-        first = AgentEvent(
-            event=AgentEventType.PING,
-            conversation_id=agent_input.conversation_id,
-            message_id=agent_input.message_id,
-            task_id=task_id,
-        )
         return AgentStream(
-            task_id, agent_input.conversation_id, agent_input.message_id, self._stream(first, turn.owner, deadline)
+            task_id, agent_input.conversation_id, agent_input.message_id, self._stream(agent_input, turn.owner, deadline)
         )
 
     def stop(self, task_id: uuid.UUID, owner: str) -> bool:
@@ -205,30 +199,25 @@ class AgentChatService(BaseService):
 
     # --- the stream (request thread) ---------------------------------------------------------------
 
-    def _stream(self, first: AgentEvent, owner: str, deadline: float) -> Iterator[AgentEvent]:
-        yield first
+    def _stream(self, run: AgentInput, owner: str, deadline: float) -> Iterator[AgentEvent]:
+        # The first event goes out before the model is called, with the ids a client needs.
+        yield run.event(AgentEventType.PING)
         ping_interval = self.settings.agent.agent_ping_interval
         last_sent = time.monotonic()
-
-        def ids(kind: AgentEventType, **fields) -> AgentEvent:
-            return AgentEvent(
-                event=kind, conversation_id=first.conversation_id, message_id=first.message_id, task_id=first.task_id, **fields
-            )
-
-        for item in self.agent_queue.listen(first.task_id, idle_timeout=min(ping_interval, DEADLINE_CHECK_SECONDS)):
+        for item in self.agent_queue.listen(run.task_id, idle_timeout=min(ping_interval, DEADLINE_CHECK_SECONDS)):
             now = time.monotonic()
             if item is QueueSignal.STOP_REQUESTED:
-                yield ids(AgentEventType.STOP)
+                yield run.event(AgentEventType.STOP)
                 return
             if item is QueueSignal.IDLE:
                 # A run stuck in a slow call past its deadline: end the stream, stop the run.
                 if now > deadline + DEADLINE_CHECK_SECONDS:
-                    self.agent_queue.stop(first.task_id, owner)
-                    yield ids(AgentEventType.TIMEOUT, observation=TIMEOUT_MESSAGE)
+                    self.agent_queue.stop(run.task_id, owner)
+                    yield run.event(AgentEventType.TIMEOUT, observation=TIMEOUT_MESSAGE)
                     return
                 if now - last_sent >= ping_interval:
                     last_sent = now
-                    yield ids(AgentEventType.PING)
+                    yield run.event(AgentEventType.PING)
                 continue
             last_sent = now
             yield item
@@ -272,11 +261,8 @@ class AgentChatService(BaseService):
             RunStatus.TIMEOUT: AgentEventType.TIMEOUT,
             RunStatus.ERROR: AgentEventType.ERROR,
         }[result.status]
-        return AgentEvent(
-            event=kind,
-            conversation_id=agent_input.conversation_id,
-            message_id=agent_input.message_id,
-            task_id=agent_input.task_id,
+        return agent_input.event(
+            kind,
             observation=result.error,
             total_token_count=result.total_tokens,
             total_price=result.total_price,

@@ -18,7 +18,7 @@ from internal.core.agent.agent_runner import describe_error
 from internal.core.language_model.factory import LanguageModelFactory
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.model import Message
-from internal.model.conversation import InvokeFrom
+from internal.model.conversation import ACCOUNT_CHANNELS
 
 from .base_service import BaseService
 
@@ -26,8 +26,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SUGGESTED_QUESTIONS = 3
 MESSAGE_NOT_FOUND = "该消息不存在或无权限访问"
-# Channels whose messages belong to an account (open API messages belong to end users).
-_ACCOUNT_CHANNELS = (InvokeFrom.DEBUGGER, InvokeFrom.WEB_APP)
 # "1. ", "2)", "3、", "(1)", "- ", "* ", "• ", "Q1:" at the start of a line (not the "3." of "3.14").
 _LINE_MARKER = re.compile(r"^\s*(?:[-*•·]+|[qQ]?\d+\s*(?:[.．](?!\d)|[)）、:：])|[(（]\d+[)）])\s*")
 _QUOTES = "\"'“”‘’「」『』`"
@@ -72,7 +70,7 @@ class AIService(BaseService):
             select(Message).where(
                 Message.id == message_id,
                 Message.created_by == account_id,
-                Message.invoke_from.in_(_ACCOUNT_CHANNELS),
+                Message.invoke_from.in_(ACCOUNT_CHANNELS),
                 Message.is_deleted.is_(False),
             )
         )

@@ -13,21 +13,17 @@ from sqlalchemy import select, update
 from internal.exception import FailException, NotFoundException
 from internal.model import App, Conversation, Message, MessageAgentThought
 from internal.model.app import AppConfigKind
-from internal.model.conversation import InvokeFrom
+from internal.model.conversation import ACCOUNT_CHANNELS
 from pkg.paginator import PageReq, Paginator, paginate
 
 from .app_base_service import AppBaseService
 from .app_config_service import AppConfigService
 from .base_service import BaseService
-from .debug_chat_service import DebugChatService
+from .debug_chat_service import DebugChatService, point_debug_conversation
 
 CONVERSATION_NOT_FOUND = "该会话不存在或已被删除"
 MESSAGE_NOT_FOUND = "该会话消息不存在或已被删除"
 LONG_TERM_MEMORY_DISABLED = "该应用并未开启长记忆，无法获取或更新长记忆"
-
-# The channels whose conversations belong to a signed-in account; open-API conversations
-# belong to end users and assistant conversations have their own endpoints.
-_ACCOUNT_CHANNELS = (InvokeFrom.DEBUGGER, InvokeFrom.WEB_APP)
 
 
 @dataclass
@@ -48,7 +44,7 @@ class ConversationService(BaseService):
             conversation is None
             or conversation.is_deleted
             or conversation.created_by != account_id
-            or conversation.invoke_from not in _ACCOUNT_CHANNELS
+            or conversation.invoke_from not in ACCOUNT_CHANNELS
         ):
             raise NotFoundException(CONVERSATION_NOT_FOUND)
         return conversation
@@ -68,11 +64,7 @@ class ConversationService(BaseService):
             self.db.session.execute(
                 update(Message).where(Message.conversation_id == conversation.id).values(is_deleted=True)
             )
-            self.db.session.execute(
-                update(App)
-                .where(App.debug_conversation_id == conversation.id)
-                .values(debug_conversation_id=None, updated_at=App.updated_at)
-            )
+            self.db.session.execute(point_debug_conversation(App.debug_conversation_id == conversation.id, None))
 
     def delete_message(self, account_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID) -> None:
         conversation = self.get_conversation(account_id, conversation_id)
@@ -159,10 +151,7 @@ class DebugConversationService(AppBaseService):
         with self.db.auto_commit():
             if conversation is not None:
                 conversation.is_deleted = True
-            # Clearing the debug conversation is not editing the app: its updated_at stays.
-            self.db.session.execute(
-                update(App).where(App.id == app.id).values(debug_conversation_id=None, updated_at=App.updated_at)
-            )
+            self.db.session.execute(point_debug_conversation(App.id == app.id, None))
 
     def _app_with_long_term_memory(self, account_id: uuid.UUID, app_id: uuid.UUID) -> App:
         app = self.get_app(account_id, app_id)

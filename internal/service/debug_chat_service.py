@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 from injector import inject
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, Update, update
 
 from internal.exception import NotFoundException
 from internal.model import App, Conversation
@@ -17,6 +17,12 @@ from .app_base_service import AppBaseService
 from .app_config_service import AppConfigService
 
 TASK_NOT_FOUND = "该任务不存在或已结束"
+
+
+def point_debug_conversation(apps: ColumnElement[bool], conversation_id: uuid.UUID | None) -> Update:
+    """Set which conversation the matching apps debug in (None: none). Chatting is not editing
+    an app, so its updated_at stays."""
+    return update(App).where(apps).values(debug_conversation_id=conversation_id, updated_at=App.updated_at)
 
 
 def debug_task_owner(account_id: uuid.UUID, app_id: uuid.UUID) -> str:
@@ -63,9 +69,6 @@ class DebugChatService(AppBaseService):
             id=uuid.uuid4(), app_id=app.id, invoke_from=InvokeFrom.DEBUGGER, created_by=app.account_id
         )
         self.db.session.add(conversation)
-        # Chatting is not editing the app: its updated_at stays.
-        self.db.session.execute(
-            update(App).where(App.id == app.id).values(debug_conversation_id=conversation.id, updated_at=App.updated_at)
-        )
+        self.db.session.execute(point_debug_conversation(App.id == app.id, conversation.id))
         # The caller commits: a chat refused before it starts leaves no conversation behind.
         return conversation

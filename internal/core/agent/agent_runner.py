@@ -77,13 +77,7 @@ class AgentRun:
     # --- events ---------------------------------------------------------------------------------
 
     def event(self, kind: AgentEventType, **fields: Any) -> AgentEvent:
-        return AgentEvent(
-            event=kind,
-            conversation_id=self.input.conversation_id,
-            message_id=self.input.message_id,
-            task_id=self.input.task_id,
-            **fields,
-        )
+        return self.input.event(kind, **fields)
 
     def record(self, event: AgentEvent, publish: bool = True) -> None:
         """A completed step: published (unless its chunks already were) and kept for storing."""

@@ -12,7 +12,7 @@ from langchain_core.tools import BaseTool
 
 from internal.core.language_model.entities import Pricing
 
-from .events import AgentEvent
+from .events import AgentEvent, AgentEventType
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,12 @@ class AgentInput:
     image_urls: list[str] = field(default_factory=list)
     history: list[BaseMessage] = field(default_factory=list)
     summary: str = ""
+
+    def event(self, kind: AgentEventType, **fields: Any) -> AgentEvent:
+        """An event of this run: it carries the run's task, conversation and message ids."""
+        return AgentEvent(
+            event=kind, conversation_id=self.conversation_id, message_id=self.message_id, task_id=self.task_id, **fields
+        )
 
 
 class RunStatus:
