@@ -169,6 +169,7 @@ class AgentSettings(_Group):
     agent_timeout: float = Field(300.0, gt=0, description="Seconds one agent run may take in all")
     agent_ping_interval: float = Field(10.0, gt=0, description="Seconds of silence before a stream sends a ping event")
     agent_tool_workers: int = Field(4, ge=1, description="Tool calls of one model round run at once")
+    agent_max_concurrent_runs: int = Field(256, ge=1, description="Agent runs one API process executes at once; more wait their turn")
     helper_model_provider: str = Field("openai", description="Provider of the model that optimizes prompts and suggests questions")
     helper_model: str = Field("gpt-4o-mini", description="That model's name in the catalog")
 

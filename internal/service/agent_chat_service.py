@@ -11,12 +11,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from injector import inject
+from injector import inject, singleton
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
 from sqlalchemy import select, update
@@ -25,7 +27,7 @@ from config import Settings
 from internal.core.agent import prompts
 from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRunner
 from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig, RunStatus
-from internal.core.agent.events import AgentEvent, AgentEventType
+from internal.core.agent.events import AgentEvent, AgentEventType, merge_chunks
 from internal.core.language_model.factory import LanguageModelFactory
 from internal.core.language_model.entities import ModelEntity, ModelFeature
 from internal.core.memory import DialogTurn, build_history
@@ -47,6 +49,11 @@ logger = logging.getLogger(__name__)
 DEADLINE_CHECK_SECONDS = 1.0
 # Conversation names are cut to this many characters.
 CONVERSATION_NAME_LENGTH = 75
+# Run threads are named this, and `agent-<task id>` while they run a task.
+RUN_THREAD_NAME = "agent-run"
+# A run waits (at most this many seconds) until its stream has sent the first event: started
+# at once, it would hold the interpreter lock while the request thread tries to send it.
+PING_HEAD_START = 0.05
 
 
 @dataclass
@@ -75,6 +82,17 @@ class AgentStream:
     events: Iterator[AgentEvent]
 
 
+@contextmanager
+def _thread_named(name: str) -> Iterator[None]:
+    """Names the current run thread after its task while it runs it (logs, thread dumps)."""
+    thread = threading.current_thread()
+    thread.name = name
+    try:
+        yield
+    finally:
+        thread.name = RUN_THREAD_NAME
+
+
 class _TaskSink:
     """The runner's view of its task's queue."""
 
@@ -88,6 +106,7 @@ class _TaskSink:
         return self.queue.is_stopped(self.task_id)
 
 
+@singleton
 @inject
 @dataclass
 class AgentChatService(BaseService):
@@ -98,6 +117,13 @@ class AgentChatService(BaseService):
     builtin_tool_factory: BuiltinToolFactory
     api_tool_service: ApiToolService
     retrieval_service: RetrievalService
+
+    def __post_init__(self):
+        # Runs go to kept threads: `Thread.start` waits until the new thread has run, which
+        # under the GIL can hold the request (and its first event) for milliseconds.
+        self._runs = ThreadPoolExecutor(
+            max_workers=self.settings.agent.agent_max_concurrent_runs, thread_name_prefix=RUN_THREAD_NAME
+        )
 
     def start(self, turn: ChatTurn) -> AgentStream:
         """Everything that can be refused is checked here, before the stream starts."""
@@ -123,17 +149,10 @@ class AgentChatService(BaseService):
         task_id = agent_input.task_id
         # The queue exists before the run starts and before anyone listens (see AgentQueue).
         self.agent_queue.open(task_id, turn.owner, ttl=timeout + 600)
-        created_at = utcnow()
-        thread = threading.Thread(
-            target=self._run,
-            args=(turn, agent_config, agent_input, deadline, created_at, is_new_conversation),
-            name=f"agent-{task_id}",
-            daemon=True,
-        )
-        thread.start()
-        return AgentStream(
-            task_id, agent_input.conversation_id, agent_input.message_id, self._stream(agent_input, turn.owner, deadline)
-        )
+        ping_sent = threading.Event()
+        self._runs.submit(self._run, turn, agent_config, agent_input, deadline, utcnow(), is_new_conversation, ping_sent)
+        events = self._stream(agent_input, turn.owner, deadline, ping_sent)
+        return AgentStream(task_id, agent_input.conversation_id, agent_input.message_id, events)
 
     def stop(self, task_id: uuid.UUID, owner: str) -> bool:
         return self.agent_queue.stop(task_id, owner)
@@ -199,9 +218,12 @@ class AgentChatService(BaseService):
 
     # --- the stream (request thread) ---------------------------------------------------------------
 
-    def _stream(self, run: AgentInput, owner: str, deadline: float) -> Iterator[AgentEvent]:
+    def _stream(self, run: AgentInput, owner: str, deadline: float, ping_sent: threading.Event) -> Iterator[AgentEvent]:
         # The first event goes out before the model is called, with the ids a client needs.
-        yield run.event(AgentEventType.PING)
+        try:
+            yield run.event(AgentEventType.PING)
+        finally:
+            ping_sent.set()
         ping_interval = self.settings.agent.agent_ping_interval
         last_sent = time.monotonic()
         for item in self.agent_queue.listen(run.task_id, idle_timeout=min(ping_interval, DEADLINE_CHECK_SECONDS)):
@@ -220,7 +242,7 @@ class AgentChatService(BaseService):
                     yield run.event(AgentEventType.PING)
                 continue
             last_sent = now
-            yield item
+            yield from merge_chunks(item)
 
     # --- the run (its own thread) ------------------------------------------------------------------
 
@@ -232,26 +254,33 @@ class AgentChatService(BaseService):
         deadline: float,
         created_at: datetime,
         is_new_conversation: bool,
+        ping_sent: threading.Event,
     ) -> None:
         task_id = agent_input.task_id
-        with self.app.app_context():
-            result = AgentRunner().run(agent_config, agent_input, _TaskSink(self.agent_queue, task_id), deadline)
-            try:
-                self._store(turn, agent_input, result, created_at)
-            except Exception:
-                logger.exception("Storing the message of task %s failed", task_id)
-                self.db.session.rollback()
-            finally:
-                self.agent_queue.publish(task_id, self._last_event(agent_input, result))
-                self.agent_queue.close(task_id)
-            try:
-                if is_new_conversation:
-                    self._name_conversation(agent_config, agent_input.conversation_id, turn.query)
-                if agent_config.long_term_memory and result.status == RunStatus.NORMAL and result.answer:
-                    self._summarize(agent_config, agent_input.conversation_id, agent_input.summary, turn.query, result.answer)
-            except Exception:
-                logger.exception("Updating conversation %s after task %s failed", agent_input.conversation_id, task_id)
-                self.db.session.rollback()
+        ping_sent.wait(PING_HEAD_START)
+        try:
+            with _thread_named(f"agent-{task_id}"), self.app.app_context():
+                result = AgentRunner().run(agent_config, agent_input, _TaskSink(self.agent_queue, task_id), deadline)
+                try:
+                    self._store(turn, agent_input, result, created_at)
+                except Exception:
+                    logger.exception("Storing the message of task %s failed", task_id)
+                    self.db.session.rollback()
+                finally:
+                    self.agent_queue.publish(task_id, self._last_event(agent_input, result))
+                    self.agent_queue.close(task_id)
+                try:
+                    if is_new_conversation:
+                        self._name_conversation(agent_config, agent_input.conversation_id, turn.query)
+                    if agent_config.long_term_memory and result.status == RunStatus.NORMAL and result.answer:
+                        self._summarize(
+                            agent_config, agent_input.conversation_id, agent_input.summary, turn.query, result.answer
+                        )
+                except Exception:
+                    logger.exception("Updating conversation %s after task %s failed", agent_input.conversation_id, task_id)
+                    self.db.session.rollback()
+        except Exception:  # logged here: a pool thread's exception would vanish with its future
+            logger.exception("Agent task %s failed", task_id)
 
     @staticmethod
     def _last_event(agent_input: AgentInput, result: AgentResult) -> AgentEvent:

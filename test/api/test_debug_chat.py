@@ -73,7 +73,8 @@ def open_stream(client, member, app_id, query) -> StreamReader:
 
 def test_plain_answer_streams_in_chunks_and_ends_with_the_totals(client, member, llm):
     app_id, marker = chat_app(client, member)
-    llm.script_chat(marker, ChatReply(text="LLM is a large language model.", chunk_size=5, usage=(40, 8)))
+    # Chunks spaced out, so the stream keeps up and passes each one on (it merges those it fell behind on).
+    llm.script_chat(marker, ChatReply(text="LLM is a large language model.", chunk_size=5, chunk_delay=0.02, usage=(40, 8)))
 
     events = debug_chat(client, member, app_id, "What is an LLM?")
 

@@ -573,12 +573,11 @@ def count_sql(model: FakeModel, database_url: str | None, turns: int) -> list[Sq
 
 
 def _join_run(task_id: str) -> None:
-    """Waits for the turn's run thread, which names a new conversation after the stream ended."""
-    for thread in threading.enumerate():
-        if thread.name == f"agent-{task_id}":
-            thread.join(30.0)
-            return
-    time.sleep(0.2)
+    """Waits until the turn's run (which names a new conversation after the stream ended) is
+    over: its pool thread carries the task's name while it runs it."""
+    name, deadline = f"agent-{task_id}", time.monotonic() + 30.0
+    while time.monotonic() < deadline and any(thread.name == name for thread in threading.enumerate()):
+        time.sleep(0.001)
 
 
 # --- printing -------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from functools import cache
 from typing import Annotated, Any, Protocol, TypedDict
 
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
+from langchain_core.messages.ai import add_ai_message_chunks
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 
@@ -115,12 +116,12 @@ class AgentRun:
         llm = self._llm_with_tools() if use_tools and self.config.native_tool_calling else self.config.llm
         reads_actions = use_tools and not self.config.native_tool_calling
         step_id, step_start = uuid.uuid4(), time.perf_counter()
-        merged: AIMessageChunk | None = None
+        chunks: list[AIMessageChunk] = []
         held = ""  # ReAct: the start of a reply that may still turn out to be `Action:` lines
         answering = not reads_actions
         for chunk in llm.stream(messages):
             self.check()
-            merged = chunk if merged is None else merged + chunk
+            chunks.append(chunk)
             if chunk.tool_call_chunks:
                 answering = False  # text before native tool calls was already streamed
             text = chunk.text
@@ -136,8 +137,8 @@ class AgentRun:
                 answering = True
                 self._stream_answer(step_id, step_start, held)
                 held = ""
-        if merged is None:
-            merged = AIMessageChunk(content="")
+        # Merged once: adding chunk by chunk would copy the growing message every time.
+        merged = add_ai_message_chunks(chunks[0], *chunks[1:]) if chunks else AIMessageChunk(content="")
 
         if reads_actions:
             calls = react.parse_actions(held) if held else []

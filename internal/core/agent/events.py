@@ -50,3 +50,18 @@ class AgentEvent(BaseModel):
     @property
     def is_terminal(self) -> bool:
         return self.event in TERMINAL_EVENTS
+
+
+def merge_chunks(events: list[AgentEvent]) -> list[AgentEvent]:
+    """Consecutive answer chunks of one step as one chunk: a stream that fell behind sends fewer,
+    larger chunks instead of falling further behind."""
+    merged: list[AgentEvent] = []
+    for event in events:
+        last = merged[-1] if merged else None
+        if last is not None and event.event == last.event == AgentEventType.AGENT_MESSAGE and event.id == last.id:
+            merged[-1] = last.model_copy(
+                update={"thought": last.thought + event.thought, "answer": last.answer + event.answer, "latency": event.latency}
+            )
+        else:
+            merged.append(event)
+    return merged

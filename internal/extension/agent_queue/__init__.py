@@ -1,4 +1,4 @@
-"""Carries agent run events and stop requests: Redis streams in production, memory embedded."""
+"""Carries agent run events and stop requests: memory for events; Redis shares stops in production."""
 
 from config import Settings
 

@@ -17,6 +17,8 @@ class AgentQueue(ABC):
     """Carries one agent run's events from its runner to the response streaming them, keyed by
     task id, and lets a stop request handled by any API process reach both.
 
+    Runner and listener are in the process that opened the task (the response streams the run
+    its own process started), so events never leave it; ownership and stops may come from any.
     `open` must run before the runner starts and before anyone listens, so neither side can
     miss the other's first event.
     """
@@ -29,8 +31,9 @@ class AgentQueue(ABC):
     def publish(self, task_id: uuid.UUID, event: AgentEvent) -> None: ...
 
     @abstractmethod
-    def listen(self, task_id: uuid.UUID, idle_timeout: float) -> Iterator[AgentEvent | QueueSignal]:
-        """The task's events in order; ends after a terminal event or STOP_REQUESTED."""
+    def listen(self, task_id: uuid.UUID, idle_timeout: float) -> Iterator[list[AgentEvent] | QueueSignal]:
+        """The task's events in order, each time all that have arrived (at least one), so a
+        listener that fell behind catches up at once; ends after a terminal event or STOP_REQUESTED."""
 
     @abstractmethod
     def stop(self, task_id: uuid.UUID, owner: str) -> bool:

@@ -1,116 +1,107 @@
-"""Agent queue over Redis streams, so a stop handled by any API process reaches the run."""
+"""Agent queue for the production profile: a stop handled by any API process reaches the run."""
 
-import time
+import logging
+import threading
 
 import redis
 
-from internal.core.agent.events import AgentEvent
+from .in_process_queue import InProcessAgentQueue
 
-from .base import AgentQueue, QueueSignal
+logger = logging.getLogger(__name__)
 
-# How stale a runner's view of the stop flag may be; it asks once per chunk.
-STOP_CHECK_INTERVAL = 0.1
-# How long a closed run's events stay readable, for a listener that is still catching up.
-CLOSED_STREAM_TTL_MS = 60_000
+# How often a process looks for stop requests made in other processes (one MGET for all its runs).
+STOP_POLL_INTERVAL = 0.2
+# A watcher with no run to watch for this long ends; the next run starts another.
+WATCHER_IDLE_SECONDS = 30.0
+# How long a closed task's owner record stays at least, so a late stop still finds it.
+CLOSED_TASK_TTL_MS = 60_000
 
 
-class RedisAgentQueue(AgentQueue):
-    """Per task: a hash `agent_task:{id}` (owner, ttl, closed), a `:stopped` flag and an
-    `:events` stream. A stop is both the flag (for the runner) and a stream entry (to wake
-    the listener)."""
+def _keys(task_id) -> tuple[str, str]:
+    base = f"agent_task:{task_id}"
+    return base, f"{base}:stopped"
+
+
+class RedisAgentQueue(InProcessAgentQueue):
+    """Events go through memory, as in the embedded profile: a run's listener is always the
+    response streaming it, in the process that runs it. Redis carries what other processes need:
+    who owns a task (hash `agent_task:{id}`: owner, ttl_ms, closed) and whether someone stopped
+    it (`agent_task:{id}:stopped`). A watcher thread polls the stop flags of this process's
+    running tasks and stops them here; a stop made in the runner's own process acts at once.
+    """
 
     def __init__(self, url: str):
+        super().__init__()
         self.client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
-        self._ttl_ms: dict = {}
-        # task id -> (stopped, monotonic time of the last look); the GIL keeps single dict ops safe.
-        self._stop_checks: dict = {}
-
-    @staticmethod
-    def _keys(task_id) -> tuple[str, str, str]:
-        base = f"agent_task:{task_id}"
-        return base, f"{base}:stopped", f"{base}:events"
+        self._watch = threading.Condition(self._lock)
+        self._watcher: threading.Thread | None = None
+        self._shut_down = False
 
     def open(self, task_id, owner, ttl):
-        task_key, stopped_key, events_key = self._keys(task_id)
+        task_key, stopped_key = _keys(task_id)
         ttl_ms = max(1, int(ttl * 1000))
         with self.client.pipeline() as pipe:
-            pipe.delete(task_key, stopped_key, events_key)
+            pipe.delete(stopped_key)
             pipe.hset(task_key, mapping={"owner": owner, "ttl_ms": ttl_ms})
             pipe.pexpire(task_key, ttl_ms)
             pipe.execute()
-        self._ttl_ms[task_id] = ttl_ms
-        self._stop_checks.pop(task_id, None)
-
-    def _task_ttl_ms(self, task_id) -> int:
-        ttl_ms = self._ttl_ms.get(task_id)
-        if ttl_ms is None:
-            # Opened by another process; a task whose record expired keeps its events briefly.
-            stored = self.client.hget(self._keys(task_id)[0], "ttl_ms")
-            ttl_ms = int(stored) if stored else CLOSED_STREAM_TTL_MS
-            if stored:
-                self._ttl_ms[task_id] = ttl_ms
-        return ttl_ms
-
-    def publish(self, task_id, event):
-        events_key = self._keys(task_id)[2]
-        ttl_ms = self._task_ttl_ms(task_id)
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.xadd(events_key, {"e": event.model_dump_json()})
-            pipe.pexpire(events_key, ttl_ms)
-            pipe.execute()
-
-    def listen(self, task_id, idle_timeout):
-        events_key = self._keys(task_id)[2]
-        # BLOCK 0 would wait forever.
-        block_ms = max(1, int(idle_timeout * 1000))
-        # From the start of the stream: events published before listening are not lost.
-        last_id = "0-0"
-        while True:
-            reply = self.client.xread({events_key: last_id}, block=block_ms)
-            if not reply:
-                yield QueueSignal.IDLE
-                continue
-            for entry_id, fields in reply[0][1]:
-                last_id = entry_id
-                if "signal" in fields:
-                    yield QueueSignal.STOP_REQUESTED
-                    return
-                event = AgentEvent.model_validate_json(fields["e"])
-                yield event
-                if event.is_terminal:
-                    return
+        super().open(task_id, owner, ttl)
+        with self._watch:
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch_stops, name="agent-stop-watcher", daemon=True)
+                self._watcher.start()
+            self._watch.notify()
 
     def stop(self, task_id, owner):
-        task_key, stopped_key, events_key = self._keys(task_id)
+        task_key, stopped_key = _keys(task_id)
         stored_owner, ttl_ms, closed = self.client.hmget(task_key, "owner", "ttl_ms", "closed")
         if stored_owner is None or stored_owner != owner:
             return False
-        if closed:
-            return True
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.set(stopped_key, "1", px=int(ttl_ms))
-            pipe.xadd(events_key, {"signal": "stop"})
-            pipe.pexpire(events_key, int(ttl_ms))
-            pipe.execute()
+        if not closed:
+            self.client.set(stopped_key, "1", px=int(ttl_ms))
+            self._stop_here(task_id)
         return True
 
-    def is_stopped(self, task_id):
-        now = time.monotonic()
-        cached = self._stop_checks.get(task_id)
-        if cached is not None and (cached[0] or now - cached[1] < STOP_CHECK_INTERVAL):
-            return cached[0]
-        stopped = bool(self.client.exists(self._keys(task_id)[1]))
-        self._stop_checks[task_id] = (stopped, now)
-        return stopped
-
     def close(self, task_id):
-        task_key, _, events_key = self._keys(task_id)
+        super().close(task_id)
         with self.client.pipeline(transaction=False) as pipe:
             # The owner record keeps its own expiry, so a late stop still finds it; NX only
             # bounds a record that had already expired and that HSET just recreated.
-            pipe.hset(task_key, "closed", "1")
-            pipe.pexpire(task_key, CLOSED_STREAM_TTL_MS, nx=True)
-            pipe.pexpire(events_key, CLOSED_STREAM_TTL_MS)
+            pipe.hset(_keys(task_id)[0], "closed", "1")
+            pipe.pexpire(_keys(task_id)[0], CLOSED_TASK_TTL_MS, nx=True)
             pipe.execute()
-        self._ttl_ms.pop(task_id, None)
-        self._stop_checks.pop(task_id, None)
+
+    def shutdown(self) -> None:
+        """Ends the watcher and closes the connections (a process that stops serving)."""
+        with self._watch:
+            self._shut_down = True
+            self._watch.notify()
+            watcher = self._watcher
+        if watcher is not None:
+            watcher.join(STOP_POLL_INTERVAL * 5)
+        self.client.close()
+
+    def _watch_stops(self) -> None:
+        while True:
+            with self._watch:
+                running = self._running_here()
+                if not running and not self._shut_down:
+                    self._watch.wait(WATCHER_IDLE_SECONDS)
+                    running = self._running_here()
+                if not running or self._shut_down:
+                    self._watcher = None
+                    return
+            try:
+                flags = self.client.mget([_keys(task_id)[1] for task_id in running])
+            except Exception as exc:  # Redis away for a moment: the next poll tries again
+                logger.warning("Looking for stopped agent tasks failed: %s", exc)
+                flags = []
+            for task_id, flag in zip(running, flags):
+                if flag:
+                    self._stop_here(task_id)
+            with self._watch:
+                self._watch.wait_for(lambda: self._shut_down, STOP_POLL_INTERVAL)
+
+    def _running_here(self) -> list:
+        """Tasks of this process neither closed nor stopped; the caller holds the lock."""
+        return [task_id for task_id, task in self._tasks.items() if task.events is not None and not task.stopped.is_set()]
