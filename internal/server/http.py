@@ -59,6 +59,9 @@ class InfrastructureModule(Module):
         binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))
 
 
+QUIET_LOGGERS = ("httpx", "httpx2")
+
+
 def _engine_options(settings: Settings) -> dict:
     if settings.uses_sqlite:
         return {"connect_args": {"check_same_thread": False, "timeout": 10}}
@@ -71,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings.check()
     settings.storage_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The HTTP clients log every request at INFO: a line per model call, tool call and embedding.
+    for client_logger in QUIET_LOGGERS:
+        logging.getLogger(client_logger).setLevel(logging.WARNING)
 
     app = Flask("llmops")
     app.config.update(
