@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -7,7 +8,7 @@ import pytest
 
 from config.settings import EmbeddingProvider, EmbeddingSettings, ProviderSettings
 from internal.core.embeddings import create_embeddings, resolve_provider
-from internal.core.embeddings.local_embeddings import LocalEmbeddings
+from internal.core.embeddings.local_embeddings import EmbeddingModelError, LocalEmbeddings, _model_process
 from langchain_openai import OpenAIEmbeddings
 from test.conftest import make_settings
 from test.fakes.openai_server import FakeOpenAI, fake_embedding
@@ -73,6 +74,25 @@ def test_local_model_gives_the_same_vector_alone_and_in_a_batch(local):
     batch = np.asarray(local.embed_documents(texts))  # batch_size=4: three model calls
     for i in (0, 5, 10):
         assert np.allclose(batch[i], local.embed_query(texts[i]), atol=1e-5)
+
+
+def test_local_model_runs_in_its_own_process_which_outlives_a_failed_batch(local):
+    local.embed_query("启动")
+    process = _model_process(local.threads)._process
+    assert process.pid != os.getpid()
+    with pytest.raises(EmbeddingModelError, match="TypeError"):
+        local.encode([None])
+    assert len(local.embed_query("still there")) == 512
+    assert _model_process(local.threads)._process is process
+
+
+def test_local_model_process_is_started_again_after_it_dies(local):
+    expected = local.embed_query("重启以后向量不变")
+    process = _model_process(local.threads)._process
+    process.kill()
+    process.wait()
+    assert np.allclose(local.embed_query("重启以后向量不变"), expected, atol=1e-6)
+    assert _model_process(local.threads)._process.pid != process.pid
 
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare is not available")

