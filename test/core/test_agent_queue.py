@@ -139,6 +139,43 @@ def test_events_waiting_for_a_listener_come_as_one_batch(agent_queue, task_id):
     assert [item for item in stream if item is not QueueSignal.IDLE] == [rest]
 
 
+def test_a_batch_window_gathers_what_arrives_soon_after_a_batch(agent_queue, task_id):
+    stream = agent_queue.listen(task_id, idle_timeout=5.0, batch_window=0.3)
+    first = message("first", task_id)
+    agent_queue.publish(task_id, first)
+    assert next(stream) == [first]
+
+    # Published while the listener waits out its window: they come together, once it is over.
+    gathered = [message("a", task_id), message("b", task_id)]
+    for event in gathered:
+        agent_queue.publish(task_id, event)
+    started = time.monotonic()
+    assert next(stream) == gathered
+    assert time.monotonic() - started > 0.1
+
+
+def test_a_terminal_event_or_a_stop_cuts_the_batch_window_short(agent_queue, task_id):
+    stream = agent_queue.listen(task_id, idle_timeout=5.0, batch_window=30.0)
+    agent_queue.publish(task_id, message("first", task_id))
+    next(stream)
+
+    done = end(task_id)
+    agent_queue.publish(task_id, done)
+    started = time.monotonic()
+    assert next(stream) == [done]
+    assert time.monotonic() - started < GENEROUS
+
+    other = uuid.uuid4()
+    agent_queue.open(other, OWNER, TTL)
+    stream = agent_queue.listen(other, idle_timeout=5.0, batch_window=30.0)
+    agent_queue.publish(other, message("first", other))
+    next(stream)
+    assert agent_queue.stop(other, OWNER)
+    started = time.monotonic()
+    assert next(stream) is QueueSignal.STOP_REQUESTED
+    assert time.monotonic() - started < GENEROUS
+
+
 def test_tasks_are_isolated(agent_queue):
     first, second = uuid.uuid4(), uuid.uuid4()
     agent_queue.open(first, OWNER, TTL)

@@ -31,9 +31,15 @@ class AgentQueue(ABC):
     def publish(self, task_id: uuid.UUID, event: AgentEvent) -> None: ...
 
     @abstractmethod
-    def listen(self, task_id: uuid.UUID, idle_timeout: float) -> Iterator[list[AgentEvent] | QueueSignal]:
+    def listen(
+        self, task_id: uuid.UUID, idle_timeout: float, batch_window: float = 0.0
+    ) -> Iterator[list[AgentEvent] | QueueSignal]:
         """The task's events in order, each time all that have arrived (at least one), so a
-        listener that fell behind catches up at once; ends after a terminal event or STOP_REQUESTED."""
+        listener that fell behind catches up at once; ends after a terminal event or STOP_REQUESTED.
+
+        With `batch_window`, a batch comes at most that many seconds after the one before (a
+        terminal event or a stop comes at once): a fast run's events go out in fewer, larger batches.
+        """
 
     @abstractmethod
     def stop(self, task_id: uuid.UUID, owner: str) -> bool:

@@ -26,6 +26,8 @@ class _Task:
     stopped: threading.Event = field(default_factory=threading.Event)
     events: queue.SimpleQueue | None = field(default_factory=queue.SimpleQueue)  # None once closed
     listener_waiting_since: float | None = None
+    # Set by a terminal event or a stop: ends a listener's batch window early.
+    urgent: threading.Event = field(default_factory=threading.Event)
 
 
 def _next_waiting(events: queue.SimpleQueue):
@@ -67,10 +69,12 @@ class InProcessAgentQueue(AgentQueue):
             # Only the event that ends the listener's wait: with more queued, it is already awake.
             waiting_since = task.listener_waiting_since if task.events.empty() else None
             task.events.put(event)
+            if event.is_terminal:
+                task.urgent.set()
         if waiting_since is not None and now - waiting_since > HANDOFF_AFTER_WAITING:
             time.sleep(0)  # releases the GIL to the listener just woken
 
-    def listen(self, task_id, idle_timeout):
+    def listen(self, task_id, idle_timeout, batch_window=0.0):
         with self._lock:
             task = self._tasks.get(task_id)
             events = task.events if task else None
@@ -98,6 +102,8 @@ class InProcessAgentQueue(AgentQueue):
                     return
                 item = _next_waiting(events)
             yield batch
+            if batch_window:
+                task.urgent.wait(batch_window)
 
     def stop(self, task_id, owner):
         with self._lock:
@@ -126,3 +132,4 @@ class InProcessAgentQueue(AgentQueue):
             if task.events is not None and not task.stopped.is_set():
                 task.events.put(_STOP)
             task.stopped.set()
+            task.urgent.set()
