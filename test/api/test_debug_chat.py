@@ -1,15 +1,13 @@
 """§1.11-1.12 debug chat: the agent runtime end to end, against the session's fake model."""
 
 import json
-import time
 import uuid
 
 import pytest
 
 from config.settings import AgentSettings
 from internal.server import create_app
-from test.api.apps import update_draft
-from test.api.chat import answer_of, chat_app, debug_chat, read_events
+from test.api.chat import answer_of, chat_app, debug_chat
 from test.api.knowledge_base import build_document, create_dataset, wait_for
 from test.api.test_api_tools import create_provider
 from test.conftest import _common_overrides, create_member, make_settings

@@ -1,4 +1,5 @@
-"""Agent queue for the embedded profile: runner, listener and stop requests share one process."""
+"""Agent queue in memory: the embedded profile's, and how events travel in production too (the
+Redis queue adds shared owners and stops on top)."""
 
 import queue
 import threading
@@ -35,6 +36,14 @@ def _next_waiting(events: queue.SimpleQueue):
         return events.get_nowait()
     except queue.Empty:
         return None
+
+
+def _mark_stopped(task: _Task) -> None:
+    """Stops the task and wakes its listener; the caller holds the queue's lock."""
+    if task.events is not None and not task.stopped.is_set():
+        task.events.put(_STOP)
+    task.stopped.set()
+    task.urgent.set()
 
 
 class InProcessAgentQueue(AgentQueue):
@@ -110,7 +119,7 @@ class InProcessAgentQueue(AgentQueue):
             task = self._tasks.get(task_id)
             if task is None or task.owner != owner or task.expires_at <= time.monotonic():
                 return False
-        self._stop_here(task_id)
+            _mark_stopped(task)
         return True
 
     def is_stopped(self, task_id):
@@ -127,9 +136,5 @@ class InProcessAgentQueue(AgentQueue):
         """Marks a task of this process stopped and wakes its listener; unknown ids are ignored."""
         with self._lock:
             task = self._tasks.get(task_id)
-            if task is None:
-                return
-            if task.events is not None and not task.stopped.is_set():
-                task.events.put(_STOP)
-            task.stopped.set()
-            task.urgent.set()
+            if task is not None:
+                _mark_stopped(task)
