@@ -18,7 +18,7 @@ _TAGS = ("app debugging",)
 def agent_event_frames(events: Iterable[AgentEvent]) -> Iterator[tuple[str, str]]:
     """AgentEvents as SSE `(event, data)` pairs; the data carries every §1.11 field."""
     for event in events:
-        yield event.event.value, event.model_dump_json()
+        yield event.event.value, event.to_json()
 
 
 @inject

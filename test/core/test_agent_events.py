@@ -1,5 +1,7 @@
-"""Merging the answer chunks a stream fell behind on."""
+"""Agent events: their stream data, and merging the answer chunks a stream fell behind on."""
 
+import json
+import time
 import uuid
 
 from internal.core.agent.events import AgentEvent, AgentEventType, merge_chunks
@@ -37,3 +39,26 @@ def test_other_events_and_other_steps_stay_apart_in_order():
 def test_a_single_chunk_is_passed_on_as_is():
     event = chunk(uuid.uuid4(), "x", 0.1)
     assert merge_chunks([event]) == [event]
+
+
+def test_event_data_has_every_field_with_ids_as_text():
+    task_id, conversation_id = uuid.uuid4(), uuid.uuid4()
+    event = AgentEvent(
+        event=AgentEventType.AGENT_ACTION, task_id=task_id, conversation_id=conversation_id,
+        tool="天气", tool_input={"city": "广州"}, observation="晴", latency=0.25,
+    )  # fmt: skip
+
+    data = json.loads(event.to_json())
+
+    assert data == {
+        "id": str(event.id), "event": "agent_action", "conversation_id": str(conversation_id), "message_id": None,
+        "task_id": str(task_id), "thought": "", "observation": "晴", "tool": "天气", "tool_input": {"city": "广州"},
+        "answer": "", "total_token_count": 0, "total_price": 0.0, "latency": 0.25, "created_at": event.created_at,
+    }  # fmt: skip
+    assert "广州" in event.to_json()  # readable, not \\u-escaped
+
+
+def test_events_get_their_own_ids_and_times():
+    first, second = AgentEvent(event=AgentEventType.PING), AgentEvent(event=AgentEventType.PING)
+    assert first.id != second.id
+    assert abs(first.created_at - time.time()) < 5

@@ -4,8 +4,8 @@
         └─> recall_memory ─> call_model ─(tool calls)─> call_tools ─> call_model …
                                   └─(answer)─> END
 
-The graph is compiled once; each run travels through it in the `configurable` of the call.
-Models with native tool calling get the tools bound; others read them from a ReAct prompt
+The graph is compiled once (without `review_input` for apps that do not review their inputs);
+each run travels through it in the `configurable` of the call. Models with native tool calling get the tools bound; others read them from a ReAct prompt
 and answer with `Action:` lines. A stop request or the deadline ends the run at the next
 chunk or step; the caller stores the result and publishes the terminal event.
 """
@@ -214,7 +214,6 @@ class AgentRun:
     def _publish_chunk(self, text: str) -> None:
         step_id, step_start, parts = self._answer_step
         parts.append(text)
-        self.result.answer += text
         self.sink.publish(
             self.event(
                 AgentEventType.AGENT_MESSAGE, id=step_id, thought=text, answer=text,
@@ -231,6 +230,7 @@ class AgentRun:
         step_id, step_start, parts = self._answer_step
         self._answer_step = None
         answer = "".join(parts)
+        self.result.answer += answer
         self.record(
             self.event(
                 AgentEventType.AGENT_MESSAGE, id=step_id, thought=answer, answer=answer,
@@ -307,14 +307,18 @@ def _call_tools(state: AgentState, config: RunnableConfig) -> dict:
 
 
 @cache
-def _agent_graph():
+def _agent_graph(reviews_input: bool):
+    """The graph for apps that review their inputs or not: a step nobody needs costs a superstep."""
     graph = StateGraph(AgentState)
-    graph.add_node("review_input", _review_input)
     graph.add_node("recall_memory", _recall_memory)
     graph.add_node("call_model", _call_model)
     graph.add_node("call_tools", _call_tools)
-    graph.add_edge(START, "review_input")
-    graph.add_conditional_edges("review_input", lambda state: END if state["refused"] else "recall_memory")
+    if reviews_input:
+        graph.add_node("review_input", _review_input)
+        graph.add_edge(START, "review_input")
+        graph.add_conditional_edges("review_input", lambda state: END if state["refused"] else "recall_memory")
+    else:
+        graph.add_edge(START, "recall_memory")
     graph.add_edge("recall_memory", "call_model")
     graph.add_conditional_edges("call_model", lambda state: "call_tools" if state["pending_calls"] else END)
     graph.add_edge("call_tools", "call_model")
@@ -328,7 +332,7 @@ class AgentRunner:
         run = AgentRun(config, agent_input, sink, deadline)
         state: AgentState = {"messages": [], "pending_calls": [], "iterations": 0, "refused": False}
         try:
-            _agent_graph().invoke(
+            _agent_graph(config.review.inputs_enabled).invoke(
                 state,
                 {"configurable": {"agent_run": run}, "recursion_limit": 2 * config.max_iterations + 4},
             )

@@ -1,11 +1,11 @@
 """The typed events an agent run emits; the edge turns them into SSE text once."""
 
+import json
 import time
 import uuid
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
-
-from pydantic import BaseModel, Field
 
 
 class AgentEventType(str, Enum):
@@ -25,14 +25,15 @@ class AgentEventType(str, Enum):
 TERMINAL_EVENTS = frozenset({AgentEventType.AGENT_END, AgentEventType.STOP, AgentEventType.ERROR, AgentEventType.TIMEOUT})
 
 
-class AgentEvent(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class AgentEvent:
     """One step of a run, or one chunk of a step: chunks of a step share its `id`.
 
     `latency` is float seconds. `total_token_count` and `total_price` are filled on the last
-    event of a run only.
+    event of a run only. A plain dataclass: a fast model's run makes one per streamed chunk.
     """
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
     event: AgentEventType
     conversation_id: uuid.UUID | None = None
     message_id: uuid.UUID | None = None
@@ -40,16 +41,43 @@ class AgentEvent(BaseModel):
     thought: str = ""
     observation: str = ""
     tool: str = ""
-    tool_input: dict[str, Any] = Field(default_factory=dict)
+    tool_input: dict[str, Any] = field(default_factory=dict)
     answer: str = ""
     total_token_count: int = 0
     total_price: float = 0.0
     latency: float = 0.0
-    created_at: int = Field(default_factory=lambda: int(time.time()))
+    created_at: int = field(default_factory=lambda: int(time.time()))
 
     @property
     def is_terminal(self) -> bool:
         return self.event in TERMINAL_EVENTS
+
+    def to_json(self) -> str:
+        """The §1.11 event data: every field, ids as strings."""
+        return json.dumps(
+            {
+                "id": str(self.id),
+                "event": self.event.value,
+                "conversation_id": _text(self.conversation_id),
+                "message_id": _text(self.message_id),
+                "task_id": _text(self.task_id),
+                "thought": self.thought,
+                "observation": self.observation,
+                "tool": self.tool,
+                "tool_input": self.tool_input,
+                "answer": self.answer,
+                "total_token_count": self.total_token_count,
+                "total_price": self.total_price,
+                "latency": self.latency,
+                "created_at": self.created_at,
+            },
+            ensure_ascii=False,
+            default=str,
+        )
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def merge_chunks(events: list[AgentEvent]) -> list[AgentEvent]:
@@ -73,10 +101,9 @@ def merge_chunks(events: list[AgentEvent]) -> list[AgentEvent]:
 def _merged_run(chunks: list[AgentEvent]) -> AgentEvent:
     if len(chunks) == 1:
         return chunks[0]
-    return chunks[0].model_copy(
-        update={
-            "thought": "".join(chunk.thought for chunk in chunks),
-            "answer": "".join(chunk.answer for chunk in chunks),
-            "latency": chunks[-1].latency,
-        }
+    return replace(
+        chunks[0],
+        thought="".join(chunk.thought for chunk in chunks),
+        answer="".join(chunk.answer for chunk in chunks),
+        latency=chunks[-1].latency,
     )
