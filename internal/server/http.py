@@ -79,8 +79,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         logging.getLogger(client_logger).setLevel(logging.WARNING)
 
     app = Flask("llmops")
+    # No SECRET_KEY: the API keeps no cookie session (callers send JWTs or API keys), so Flask
+    # skips signing and reading one on every request.
     app.config.update(
-        SECRET_KEY=settings.jwt_secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_uri,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         SQLALCHEMY_ECHO=settings.database.sqlalchemy_echo,
