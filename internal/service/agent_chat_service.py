@@ -75,6 +75,8 @@ class ChatTurn:
     # Who may stop the run (compared as is by the queue).
     owner: str
     image_urls: list[str] = field(default_factory=list)
+    # Created for this turn: it has no history to load.
+    new_conversation: bool = False
 
 
 @dataclass
@@ -139,7 +141,9 @@ class AgentChatService(BaseService):
             query=turn.query,
             image_urls=turn.image_urls if model.has_feature(ModelFeature.IMAGE_INPUT) else [],
             # Half the context window for history leaves room for the prompt, tools and answer.
-            history=self._history(conversation.id, turn.config["dialog_round"], model.context_window // 2),
+            history=[] if turn.new_conversation else self._history(
+                conversation.id, turn.config["dialog_round"], model.context_window // 2
+            ),
             summary=conversation.summary or "",
         )
         is_new_conversation = conversation.name == DEFAULT_CONVERSATION_NAME and not agent_input.history

@@ -104,12 +104,9 @@ class AppConfigService(AppBaseService):
                 self.sync_dataset_joins(app.id)
         return draft
 
-    def runtime_config(self, account_id: uuid.UUID, app_id: uuid.UUID, kind: str) -> tuple[dict[str, Any], Bindings] | None:
+    def runtime_config(self, account_id: uuid.UUID, config: AppConfig) -> tuple[dict[str, Any], Bindings]:
         """What an agent runs on: a configuration's values without stale bindings (the stored
-        row is left alone) and what its bindings point at; None when there is no such config."""
-        config = self.get_config(app_id, kind)
-        if config is None:
-            return None
+        row is left alone) and what its bindings point at."""
         return self._prune(account_id, config_values(config))
 
     # --- shared by the app, publishing and template services -------------------------------------

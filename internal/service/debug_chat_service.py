@@ -4,16 +4,16 @@ import uuid
 from dataclasses import dataclass
 
 from injector import inject
-from sqlalchemy import ColumnElement, Update, update
+from sqlalchemy import ColumnElement, Update, and_, select, update
 
 from internal.exception import NotFoundException
-from internal.model import App, Conversation
+from internal.model import App, AppConfig, Conversation
 from internal.model.app import AppConfigKind
 from internal.model.conversation import InvokeFrom
 from internal.schema.agent_chat import AgentChatReq
 
 from .agent_chat_service import AgentChatService, AgentStream, ChatTurn
-from .app_base_service import AppBaseService
+from .app_base_service import APP_NOT_FOUND, AppBaseService
 from .app_config_service import AppConfigService
 
 TASK_NOT_FOUND = "该任务不存在或已结束"
@@ -36,12 +36,13 @@ class DebugChatService(AppBaseService):
     agent_chat_service: AgentChatService
 
     def chat(self, account_id: uuid.UUID, app_id: uuid.UUID, req: AgentChatReq) -> AgentStream:
-        app = self.get_app(account_id, app_id)
-        values, bindings = self.app_config_service.runtime_config(account_id, app.id, AppConfigKind.DRAFT)
+        app, draft, conversation = self._chat_context(account_id, app_id)
+        values, bindings = self.app_config_service.runtime_config(account_id, draft)
         turn = ChatTurn(
             app_id=app.id,
             account_id=account_id,
-            conversation=self.debug_conversation(app, create=True),
+            conversation=conversation or self.debug_conversation(app, create=True),
+            new_conversation=conversation is None,
             invoke_from=InvokeFrom.DEBUGGER,
             created_by=account_id,
             query=req.query,
@@ -56,6 +57,19 @@ class DebugChatService(AppBaseService):
         app = self.get_app(account_id, app_id)
         if not self.agent_chat_service.stop(task_id, debug_task_owner(account_id, app.id)):
             raise NotFoundException(TASK_NOT_FOUND)
+
+    def _chat_context(self, account_id: uuid.UUID, app_id: uuid.UUID) -> tuple[App, AppConfig, Conversation | None]:
+        """The app, its draft and its current debug conversation (None if it has none) in one
+        round trip: a chat turn's hot path."""
+        row = self.db.session.execute(
+            select(App, AppConfig, Conversation)
+            .join(AppConfig, and_(AppConfig.app_id == App.id, AppConfig.kind == AppConfigKind.DRAFT))
+            .outerjoin(Conversation, and_(Conversation.id == App.debug_conversation_id, Conversation.is_deleted.is_(False)))
+            .where(App.id == app_id, App.account_id == account_id)
+        ).first()
+        if row is None:
+            raise NotFoundException(APP_NOT_FOUND)
+        return row[0], row[1], row[2]
 
     def debug_conversation(self, app: App, create: bool) -> Conversation | None:
         """The app's current debug conversation; with `create`, a new one when it has none."""
