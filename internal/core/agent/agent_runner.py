@@ -1,13 +1,14 @@
 """Runs an agent as a LangGraph graph and publishes every step as it happens.
 
-    review_input ─(refused)─> END
-        └─> recall_memory ─> call_model ─(tool calls)─> call_tools ─> call_model …
-                                  └─(answer)─> END
+    review_input ─(refused)─> END                   (apps that review their inputs)
+        └─> recall_memory                             (apps with long-term memory)
+              └─> call_model ─(tool calls)─> call_tools ─> call_model …
+                      └─(answer)─> END
 
-The graph is compiled once (without `review_input` for apps that do not review their inputs);
-each run travels through it in the `configurable` of the call. Models with native tool calling get the tools bound; others read them from a ReAct prompt
-and answer with `Action:` lines. A stop request or the deadline ends the run at the next
-chunk or step; the caller stores the result and publishes the terminal event.
+Each shape is compiled once; a run travels through it in the `configurable` of the call.
+Models with native tool calling get the tools bound; others read them from a ReAct prompt and
+answer with `Action:` lines. A stop request or the deadline ends the run at the next chunk or
+step; the caller stores the result and publishes the terminal event.
 """
 
 import json
@@ -100,10 +101,13 @@ class AgentRun:
         self.record(self.event(AgentEventType.AGENT_MESSAGE, thought=answer, answer=answer))
 
     def recall_memory(self) -> list[BaseMessage]:
-        summary = None
-        if self.config.long_term_memory:
-            summary = self.input.summary
-            self.record(self.event(AgentEventType.LONG_TERM_MEMORY_RECALL, observation=summary))
+        """The long-term memory summary, published as recalled, and the prompt that carries it."""
+        summary = self.input.summary
+        self.record(self.event(AgentEventType.LONG_TERM_MEMORY_RECALL, observation=summary))
+        return self.prompt(summary)
+
+    def prompt(self, summary: str | None = None) -> list[BaseMessage]:
+        """The model's input: the system prompt (with the summary when recalled), history, query."""
         system = prompts.system_prompt(self.config.preset_prompt, summary)
         if self.config.tools and not self.config.native_tool_calling:
             system += prompts.react_prompt(self.config.tools)
@@ -307,21 +311,24 @@ def _call_tools(state: AgentState, config: RunnableConfig) -> dict:
 
 
 @cache
-def _agent_graph(reviews_input: bool):
-    """The graph for apps that review their inputs or not: a step nobody needs costs a superstep."""
+def _agent_graph(reviews_input: bool, recalls_memory: bool):
+    """The graph for an app's configuration: a step the app does not use would cost a superstep."""
     graph = StateGraph(AgentState)
-    graph.add_node("recall_memory", _recall_memory)
     graph.add_node("call_model", _call_model)
     graph.add_node("call_tools", _call_tools)
+    graph.add_conditional_edges("call_model", lambda state: "call_tools" if state["pending_calls"] else END)
+    graph.add_edge("call_tools", "call_model")
+    after_review = "call_model"
+    if recalls_memory:
+        graph.add_node("recall_memory", _recall_memory)
+        graph.add_edge("recall_memory", "call_model")
+        after_review = "recall_memory"
     if reviews_input:
         graph.add_node("review_input", _review_input)
         graph.add_edge(START, "review_input")
-        graph.add_conditional_edges("review_input", lambda state: END if state["refused"] else "recall_memory")
+        graph.add_conditional_edges("review_input", lambda state: END if state["refused"] else after_review)
     else:
-        graph.add_edge(START, "recall_memory")
-    graph.add_edge("recall_memory", "call_model")
-    graph.add_conditional_edges("call_model", lambda state: "call_tools" if state["pending_calls"] else END)
-    graph.add_edge("call_tools", "call_model")
+        graph.add_edge(START, after_review)
     return graph.compile()
 
 
@@ -330,9 +337,11 @@ class AgentRunner:
 
     def run(self, config: AgentConfig, agent_input: AgentInput, sink: AgentEventSink, deadline: float) -> AgentResult:
         run = AgentRun(config, agent_input, sink, deadline)
-        state: AgentState = {"messages": [], "pending_calls": [], "iterations": 0, "refused": False}
+        # Without long-term memory there is nothing to recall: the prompt is ready from the start.
+        messages = [] if config.long_term_memory else run.prompt()
+        state: AgentState = {"messages": messages, "pending_calls": [], "iterations": 0, "refused": False}
         try:
-            _agent_graph(config.review.inputs_enabled).invoke(
+            _agent_graph(config.review.inputs_enabled, config.long_term_memory).invoke(
                 state,
                 {"configurable": {"agent_run": run}, "recursion_limit": 2 * config.max_iterations + 4},
             )
