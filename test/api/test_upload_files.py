@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import pytest
 
 from internal.exception import NotFoundException
-from internal.model import UploadFile
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.upload_file_service import UploadFileService
 

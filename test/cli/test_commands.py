@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import psycopg2
-import pytest
 
 from config import PROJECT_ROOT
 from test.conftest import POSTGRES_ADMIN_DSN, services_unavailable
