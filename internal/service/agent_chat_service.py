@@ -273,7 +273,6 @@ class AgentChatService(BaseService):
                     self._store(turn, agent_input, result, created_at)
                 except Exception:
                     logger.exception("Storing the message of task %s failed", task_id)
-                    self.db.session.rollback()
                 finally:
                     self.agent_queue.publish(task_id, self._last_event(agent_input, result))
                     self.agent_queue.close(task_id)
@@ -348,12 +347,13 @@ class AgentChatService(BaseService):
             }
             for position, event in enumerate(result.thoughts, start=1)
         ]
-        # Table-level INSERTs with the rows as parameters: the statements stay cached and the
-        # ORM's unit of work, which would cost more than the statements, is not involved.
-        with self.db.auto_commit():
-            self.db.session.execute(insert(Message.__table__), [message])
+        # Table-level INSERTs with the rows as parameters on a connection of their own: the
+        # statements stay cached and neither the ORM's unit of work nor a session, which would
+        # cost more than the statements, is involved.
+        with self.db.engine.begin() as connection:
+            connection.execute(insert(Message.__table__), [message])
             if thoughts:
-                self.db.session.execute(insert(MessageAgentThought.__table__), thoughts)
+                connection.execute(insert(MessageAgentThought.__table__), thoughts)
 
     def _name_conversation(self, agent_config: AgentConfig, conversation_id: uuid.UUID, query: str) -> None:
         reply = agent_config.llm.invoke([SystemMessage(prompts.CONVERSATION_NAME_PROMPT), HumanMessage(query)])
