@@ -21,7 +21,7 @@ from flask import Flask
 from injector import inject, singleton
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import BaseTool
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from config import Settings
 from internal.core.agent import prompts
@@ -57,6 +57,16 @@ PING_HEAD_START = 0.05
 # A stream sends a fast model's chunks at most this often, merged (fewer writes and wake-ups,
 # no difference a reader could see); the first chunk after a pause and the end go out at once.
 STREAM_BATCH_WINDOW = 0.01
+
+
+# A conversation's last answered turns, newest first. Built once, run with parameters: building
+# the statement costs more than running it.
+_RECENT_TURNS = (
+    select(Message.query, Message.answer)
+    .where(Message.conversation_id == bindparam("conversation_id"), Message.is_deleted.is_(False), Message.answer != "")
+    .order_by(Message.created_at.desc())
+    .limit(bindparam("rounds"))
+)
 
 
 @dataclass
@@ -215,12 +225,7 @@ class AgentChatService(BaseService):
     def _history(self, conversation_id: uuid.UUID, dialog_round: int, max_tokens: int) -> list[BaseMessage]:
         if dialog_round <= 0:
             return []
-        rows = self.db.session.execute(
-            select(Message.query, Message.answer)
-            .where(Message.conversation_id == conversation_id, Message.is_deleted.is_(False), Message.answer != "")
-            .order_by(Message.created_at.desc())
-            .limit(dialog_round)
-        ).all()
+        rows = self.db.session.execute(_RECENT_TURNS, {"conversation_id": conversation_id, "rounds": dialog_round}).all()
         return build_history([DialogTurn(query, answer) for query, answer in reversed(rows)], dialog_round, max_tokens)
 
     # --- the stream (request thread) ---------------------------------------------------------------

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 from injector import inject
-from sqlalchemy import ColumnElement, Update, and_, select, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, select, update
 
 from internal.exception import NotFoundException
 from internal.model import App, AppConfig, Conversation
@@ -23,6 +23,15 @@ def point_debug_conversation(apps: ColumnElement[bool], conversation_id: uuid.UU
     """Set which conversation the matching apps debug in (None: none). Chatting is not editing
     an app, so its updated_at stays."""
     return update(App).where(apps).values(debug_conversation_id=conversation_id, updated_at=App.updated_at)
+
+
+# Built once, run with parameters: building a statement costs more than running it here.
+_CHAT_CONTEXT = (
+    select(App, AppConfig, Conversation)
+    .join(AppConfig, and_(AppConfig.app_id == App.id, AppConfig.kind == AppConfigKind.DRAFT))
+    .outerjoin(Conversation, and_(Conversation.id == App.debug_conversation_id, Conversation.is_deleted.is_(False)))
+    .where(App.id == bindparam("app_id"), App.account_id == bindparam("account_id"))
+)
 
 
 def debug_task_owner(account_id: uuid.UUID, app_id: uuid.UUID) -> str:
@@ -61,12 +70,7 @@ class DebugChatService(AppBaseService):
     def _chat_context(self, account_id: uuid.UUID, app_id: uuid.UUID) -> tuple[App, AppConfig, Conversation | None]:
         """The app, its draft and its current debug conversation (None if it has none) in one
         round trip: a chat turn's hot path."""
-        row = self.db.session.execute(
-            select(App, AppConfig, Conversation)
-            .join(AppConfig, and_(AppConfig.app_id == App.id, AppConfig.kind == AppConfigKind.DRAFT))
-            .outerjoin(Conversation, and_(Conversation.id == App.debug_conversation_id, Conversation.is_deleted.is_(False)))
-            .where(App.id == app_id, App.account_id == account_id)
-        ).first()
+        row = self.db.session.execute(_CHAT_CONTEXT, {"app_id": app_id, "account_id": account_id}).first()
         if row is None:
             raise NotFoundException(APP_NOT_FOUND)
         return row[0], row[1], row[2]
