@@ -3,6 +3,7 @@
 import time
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jwt
 from injector import inject
@@ -13,6 +14,15 @@ from internal.extension.kv_store import KeyValueStore
 
 ISSUER = "llmops"
 REVOKED_KEY = "revoked_token:{jti}"
+EXPIRED = "授权凭证已过期，请重新登录"
+# Tokens whose signature and claims were checked, kept: a client sends the same one on every request.
+DECODED_TOKENS_KEPT = 4096
+
+
+@lru_cache(maxsize=DECODED_TOKENS_KEPT)
+def _decode(token: str, secret: str) -> dict:
+    """The claims of a token signed with `secret` (never changed by callers); raises if invalid."""
+    return jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER, options={"require": ["sub", "exp", "jti"]})
 
 
 @dataclass
@@ -36,17 +46,13 @@ class JwtService:
 
     def verify(self, token: str) -> dict:
         try:
-            claims = jwt.decode(
-                token,
-                self.settings.jwt_secret_key,
-                algorithms=["HS256"],
-                issuer=ISSUER,
-                options={"require": ["sub", "exp", "jti"]},
-            )
+            claims = _decode(token, self.settings.jwt_secret_key)
         except jwt.ExpiredSignatureError:
-            raise UnauthorizedException("授权凭证已过期，请重新登录") from None
+            raise UnauthorizedException(EXPIRED) from None
         except jwt.InvalidTokenError:
             raise UnauthorizedException("授权凭证无效，请重新登录") from None
+        if claims["exp"] <= time.time():  # a token decoded earlier expires all the same
+            raise UnauthorizedException(EXPIRED)
         if self.kv_store.exists(REVOKED_KEY.format(jti=claims["jti"])):
             raise UnauthorizedException("授权凭证已失效，请重新登录")
         return claims

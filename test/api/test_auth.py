@@ -120,6 +120,18 @@ def test_expired_token_is_unauthorized(app, client, member):
     assert resp.status_code == 401 and "过期" in resp.json["message"]
 
 
+def test_token_accepted_before_is_refused_once_expired(app, client, member):
+    expire_at = int(time.time()) + 2
+    token = _forge(app, sub=str(member.id), exp=expire_at, jti=uuid.uuid4().hex)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/account", headers=headers).status_code == 200
+
+    time.sleep(max(0.0, expire_at - time.time()) + 0.05)
+
+    resp = client.get("/account", headers=headers)
+    assert resp.status_code == 401 and "过期" in resp.json["message"]
+
+
 def test_token_signed_with_another_key_or_issuer_is_unauthorized(app, client, member):
     foreign = jwt.encode(
         {"sub": str(member.id), "iss": "llmops", "exp": int(time.time()) + 60, "jti": "y"}, "another-key-" * 4, algorithm="HS256"
