@@ -626,7 +626,8 @@ def print_sequential(baseline: Figures, api: Figures, fake_cpu: float) -> Overhe
     print(f"  failed turns: {len(api.failed)}{failure}")
 
     print("\n3. server CPU (gunicorn master + workers, /proc)")
-    print(f"  {ms(api.cpu)} ms per sequential turn (the baseline client spends {ms(baseline.cpu)} ms)")
+    print(f"  {ms(api.cpu)} ms per sequential turn (the baseline client spends {ms(baseline.cpu)} ms): "
+          f"{api.cpu / baseline.cpu:.2f}x the baseline, a figure that holds while this machine's speed varies")
     return overhead
 
 
@@ -686,7 +687,12 @@ def print_sql(counted: list[SqlTurn], show: bool) -> None:
 
 
 def print_summary(
-    profile: str, overhead: Overhead, sequential: Figures, counted: list[SqlTurn], concurrency: list[ConcurrencyResult]
+    profile: str,
+    overhead: Overhead,
+    baseline: Figures,
+    sequential: Figures,
+    counted: list[SqlTurn],
+    concurrency: list[ConcurrencyResult],
 ) -> None:
     steady_sql = median([len(turn.statements) for turn in counted[1:] or counted])
     first_sql = len(counted[0].statements)
@@ -701,6 +707,7 @@ def print_summary(
         (f"{widest.streams} streams, first event p50", f"{ms(widest_first)} ms", "<= 500 ms", widest_first <= 0.5),
         ("lost or unfinished answers", str(lost), "0", lost == 0),
         ("server CPU per turn", f"{ms(sequential.cpu)} ms", "-", None),
+        ("  per baseline model call's CPU", f"{sequential.cpu / baseline.cpu:.2f}x", "-", None),
     ]
     print(f"\nsummary ({profile})")
     print(f"  {'figure':<32}{'measured':>12}{'target':>12}  met")
@@ -747,7 +754,7 @@ def main() -> None:
         counted = count_sql(model, database_url, args.sql_turns)
         print_sql(counted, args.show_sql)
 
-    print_summary(profile, overhead, sequential, counted, concurrency)
+    print_summary(profile, overhead, baseline, sequential, counted, concurrency)
 
 
 if __name__ == "__main__":
