@@ -12,9 +12,9 @@ from .base import AgentQueue, QueueSignal
 # Put into a task's events so a listener blocked in `get` wakes up at once.
 _STOP = object()
 # A runner whose event ends a listener's wait of more than this hands it the interpreter at
-# once (the first answer chunk after the model's silence). Otherwise a runner busy with the
-# next chunks (a fast model) keeps the GIL for up to the switch interval (5 ms) while the event
-# waits; handing it over on every event would cost more than it saves.
+# once (the first answer chunk after the model's silence; the last event always). Otherwise a
+# runner busy with the next chunks (a fast model) keeps the GIL for up to the switch interval
+# (5 ms) while the event waits; handing it over on every event would cost more than it saves.
 HANDOFF_AFTER_WAITING = 0.002
 SWEEP_INTERVAL = 10.0
 
@@ -80,7 +80,8 @@ class InProcessAgentQueue(AgentQueue):
             task.events.put(event)
             if event.is_terminal:
                 task.urgent.set()
-        if waiting_since is not None and now - waiting_since > HANDOFF_AFTER_WAITING:
+        # The last event is awaited whatever the listener was doing.
+        if event.is_terminal or (waiting_since is not None and now - waiting_since > HANDOFF_AFTER_WAITING):
             time.sleep(0)  # releases the GIL to the listener just woken
 
     def listen(self, task_id, idle_timeout, batch_window=0.0):
