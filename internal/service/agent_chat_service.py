@@ -10,11 +10,12 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -109,16 +110,19 @@ def _thread_named(name: str) -> Iterator[None]:
 
 
 class _TaskSink:
-    """The runner's view of its task's queue."""
+    """The runner's view of its task's queue, and who takes its result."""
 
-    def __init__(self, queue: AgentQueue, task_id: uuid.UUID):
-        self.queue, self.task_id = queue, task_id
+    def __init__(self, queue: AgentQueue, task_id: uuid.UUID, on_finish: Callable[[AgentResult], None]):
+        self.queue, self.task_id, self.on_finish = queue, task_id, on_finish
 
     def publish(self, event: AgentEvent) -> None:
         self.queue.publish(self.task_id, event)
 
     def is_stopped(self) -> bool:
         return self.queue.is_stopped(self.task_id)
+
+    def finish(self, result: AgentResult) -> None:
+        self.on_finish(result)
 
 
 @singleton
@@ -273,14 +277,8 @@ class AgentChatService(BaseService):
         ping_sent.wait(PING_HEAD_START)
         try:
             with _thread_named(f"agent-{task_id}"), self.app.app_context():
-                result = AgentRunner().run(agent_config, agent_input, _TaskSink(self.agent_queue, task_id), deadline)
-                try:
-                    self._store(turn, agent_input, result, created_at)
-                except Exception:
-                    logger.exception("Storing the message of task %s failed", task_id)
-                finally:
-                    self.agent_queue.publish(task_id, self._last_event(agent_input, result))
-                    self.agent_queue.close(task_id)
+                sink = _TaskSink(self.agent_queue, task_id, partial(self._finish, turn, agent_input, created_at))
+                result = AgentRunner().run(agent_config, agent_input, sink, deadline)
                 try:
                     if is_new_conversation:
                         self._name_conversation(agent_config, agent_input.conversation_id, turn.query)
@@ -296,6 +294,16 @@ class AgentChatService(BaseService):
             # Ends a stream still waiting (a closed task ignores it).
             self.agent_queue.publish(task_id, agent_input.event(AgentEventType.ERROR, observation=describe_error(exc)))
             self.agent_queue.close(task_id)
+
+    def _finish(self, turn: ChatTurn, agent_input: AgentInput, created_at: datetime, result: AgentResult) -> None:
+        """Stores the message and its steps, then ends the stream (whether storing worked or not)."""
+        try:
+            self._store(turn, agent_input, result, created_at)
+        except Exception:
+            logger.exception("Storing the message of task %s failed", agent_input.task_id)
+        finally:
+            self.agent_queue.publish(agent_input.task_id, self._last_event(agent_input, result))
+            self.agent_queue.close(agent_input.task_id)
 
     @staticmethod
     def _last_event(agent_input: AgentInput, result: AgentResult) -> AgentEvent:
