@@ -8,7 +8,8 @@
 Each shape is compiled once; a run travels through it in the `configurable` of the call.
 Models with native tool calling get the tools bound; others read them from a ReAct prompt and
 answer with `Action:` lines. A stop request or the deadline ends the run at the next chunk or
-step; the caller stores the result and publishes the terminal event.
+step. The sink gets the result as soon as the outcome is known (to store it and publish the
+terminal event); the graph winds down after.
 """
 
 import json
