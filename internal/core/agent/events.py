@@ -3,7 +3,7 @@
 import json
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from typing import Any
 
@@ -53,31 +53,11 @@ class AgentEvent:
         return self.event in TERMINAL_EVENTS
 
     def to_json(self) -> str:
-        """The §1.11 event data: every field, ids as strings."""
-        return json.dumps(
-            {
-                "id": str(self.id),
-                "event": self.event.value,
-                "conversation_id": _text(self.conversation_id),
-                "message_id": _text(self.message_id),
-                "task_id": _text(self.task_id),
-                "thought": self.thought,
-                "observation": self.observation,
-                "tool": self.tool,
-                "tool_input": self.tool_input,
-                "answer": self.answer,
-                "total_token_count": self.total_token_count,
-                "total_price": self.total_price,
-                "latency": self.latency,
-                "created_at": self.created_at,
-            },
-            ensure_ascii=False,
-            default=str,
-        )
+        """The §1.11 event data: every field, in order; ids become strings (`default=str`)."""
+        return json.dumps({name: getattr(self, name) for name in _FIELDS}, ensure_ascii=False, default=str)
 
 
-def _text(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)
+_FIELDS = tuple(f.name for f in fields(AgentEvent))
 
 
 def merge_chunks(events: list[AgentEvent]) -> list[AgentEvent]:
