@@ -160,7 +160,7 @@ class AgentChatService(BaseService):
             ),
             summary=conversation.summary or "",
         )
-        is_new_conversation = conversation.name == DEFAULT_CONVERSATION_NAME and not agent_input.history
+        needs_name = conversation.name == DEFAULT_CONVERSATION_NAME and not agent_input.history
         # Nothing may stay open on the request's connection while the stream runs; the run's
         # thread gets ids and plain values only, never this session's objects.
         self.db.session.commit()
@@ -171,7 +171,7 @@ class AgentChatService(BaseService):
         # The queue exists before the run starts and before anyone listens (see AgentQueue).
         self.agent_queue.open(task_id, turn.owner, ttl=timeout + 600)
         ping_sent = threading.Event()
-        self._runs.submit(self._run, turn, agent_config, agent_input, deadline, utcnow(), is_new_conversation, ping_sent)
+        self._runs.submit(self._run, turn, agent_config, agent_input, deadline, utcnow(), needs_name, ping_sent)
         events = self._stream(agent_input, turn.owner, deadline, ping_sent)
         return AgentStream(task_id, agent_input.conversation_id, agent_input.message_id, events)
 
@@ -270,7 +270,7 @@ class AgentChatService(BaseService):
         agent_input: AgentInput,
         deadline: float,
         created_at: datetime,
-        is_new_conversation: bool,
+        needs_name: bool,
         ping_sent: threading.Event,
     ) -> None:
         task_id = agent_input.task_id
@@ -280,7 +280,7 @@ class AgentChatService(BaseService):
                 sink = _TaskSink(self.agent_queue, task_id, partial(self._finish, turn, agent_input, created_at))
                 result = AgentRunner().run(agent_config, agent_input, sink, deadline)
                 try:
-                    if is_new_conversation:
+                    if needs_name:
                         self._name_conversation(agent_config, agent_input.conversation_id, turn.query)
                     if agent_config.long_term_memory and result.status == RunStatus.NORMAL and result.answer:
                         self._summarize(
