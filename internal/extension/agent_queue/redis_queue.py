@@ -64,11 +64,12 @@ class RedisAgentQueue(InProcessAgentQueue):
 
     def close(self, task_id):
         super().close(task_id)
+        task_key = _keys(task_id)[0]
         with self.client.pipeline(transaction=False) as pipe:
             # The owner record keeps its own expiry, so a late stop still finds it; NX only
             # bounds a record that had already expired and that HSET just recreated.
-            pipe.hset(_keys(task_id)[0], "closed", "1")
-            pipe.pexpire(_keys(task_id)[0], CLOSED_TASK_TTL_MS, nx=True)
+            pipe.hset(task_key, "closed", "1")
+            pipe.pexpire(task_key, CLOSED_TASK_TTL_MS, nx=True)
             pipe.execute()
 
     def shutdown(self) -> None:
