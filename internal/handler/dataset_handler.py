@@ -29,7 +29,7 @@ class DatasetHandler:
     @endpoint(query=GetDatasetsWithPageReq, resp=Page[DatasetResp], tags=_TAGS)
     def get_datasets_with_page(self, query: GetDatasetsWithPageReq):
         """The account's knowledge bases, newest first; `search_word` matches names."""
-        datasets, paginator = self.dataset_service.list(current_account().id, query)
+        datasets, paginator = self.dataset_service.list_datasets(current_account().id, query)
         items = [DatasetResp.render_with_stats(dataset, stats) for dataset, stats in datasets]
         return success_json(page_body(items, paginator))
 

@@ -32,7 +32,7 @@ class DocumentHandler:
     @endpoint(query=GetDocumentsWithPageReq, resp=Page[DocumentResp], tags=_TAGS)
     def get_documents_with_page(self, dataset_id: uuid.UUID, query: GetDocumentsWithPageReq):
         """The knowledge base's documents, newest first; `search_word` matches names."""
-        documents, paginator = self.document_service.list(current_account().id, dataset_id, query)
+        documents, paginator = self.document_service.list_documents(current_account().id, dataset_id, query)
         return success_json(page_body(DocumentResp.render_many(documents), paginator))
 
     @endpoint(body=CreateDocumentsReq, resp=CreateDocumentsResp, tags=_TAGS)

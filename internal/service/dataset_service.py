@@ -85,7 +85,7 @@ class DatasetService(BaseService):
         dataset = self.get_dataset(account_id, dataset_id)
         return dataset, self._stats([dataset.id]).get(dataset.id, DatasetStats())
 
-    def list(
+    def list_datasets(
         self, account_id: uuid.UUID, req: GetDatasetsWithPageReq
     ) -> tuple[list[tuple[Dataset, DatasetStats]], Paginator]:
         """A page of the account's datasets, newest first, each with its counts."""
