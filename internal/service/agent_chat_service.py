@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, insert, select, update
 from config import Settings
 from internal.core.agent import prompts
 from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRun, AgentRunner, describe_error
-from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig, RunStatus
+from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig
 from internal.core.agent.events import AgentEvent, AgentEventType, merge_chunks
 from internal.core.language_model.factory import LanguageModelFactory
 from internal.core.language_model.entities import ModelEntity, ModelFeature
@@ -38,7 +38,7 @@ from internal.core.tools.builtin_tools import BuiltinToolFactory
 from internal.extension.agent_queue import AgentQueue, QueueSignal
 from internal.extension.database import utcnow
 from internal.model import Conversation, Message, MessageAgentThought
-from internal.model.conversation import DEFAULT_CONVERSATION_NAME
+from internal.model.conversation import DEFAULT_CONVERSATION_NAME, MessageStatus
 
 from .api_tool_service import ApiToolService
 from .app_config_service import BoundApiTool, BoundBuiltinTool, Bindings
@@ -250,13 +250,13 @@ class AgentChatService(BaseService):
         for item in self.agent_queue.listen(run.task_id, idle_timeout, batch_window=STREAM_BATCH_WINDOW):
             now = time.monotonic()
             if item is QueueSignal.STOP_REQUESTED:
-                yield self._end_early(agent_run, RunStatus.STOP)
+                yield self._end_early(agent_run, MessageStatus.STOP)
                 return
             if item is QueueSignal.IDLE:
                 # A run stuck in a slow call past its deadline: end the stream, stop the run.
                 if now > agent_run.deadline + DEADLINE_CHECK_SECONDS:
                     self.agent_queue.stop(run.task_id, owner)
-                    yield self._end_early(agent_run, RunStatus.TIMEOUT, TIMEOUT_MESSAGE)
+                    yield self._end_early(agent_run, MessageStatus.TIMEOUT, TIMEOUT_MESSAGE)
                     return
                 if now - last_sent >= ping_interval:
                     last_sent = now
@@ -285,7 +285,7 @@ class AgentChatService(BaseService):
                 try:
                     if needs_name:
                         self._name_conversation(agent_config, agent_input.conversation_id, query)
-                    if agent_config.long_term_memory and result.status == RunStatus.NORMAL and result.answer:
+                    if agent_config.long_term_memory and result.status == MessageStatus.NORMAL and result.answer:
                         self._summarize(
                             agent_config, agent_input.conversation_id, agent_input.summary, query, result.answer
                         )
@@ -311,10 +311,10 @@ class AgentChatService(BaseService):
     @staticmethod
     def _last_event(agent_input: AgentInput, result: AgentResult) -> AgentEvent:
         kind = {
-            RunStatus.NORMAL: AgentEventType.AGENT_END,
-            RunStatus.STOP: AgentEventType.STOP,
-            RunStatus.TIMEOUT: AgentEventType.TIMEOUT,
-            RunStatus.ERROR: AgentEventType.ERROR,
+            MessageStatus.NORMAL: AgentEventType.AGENT_END,
+            MessageStatus.STOP: AgentEventType.STOP,
+            MessageStatus.TIMEOUT: AgentEventType.TIMEOUT,
+            MessageStatus.ERROR: AgentEventType.ERROR,
         }[result.status]
         return agent_input.event(
             kind,

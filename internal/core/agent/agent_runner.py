@@ -31,9 +31,10 @@ from langgraph.types import Command
 
 from internal.core.retrieval.dataset_retrieval_tool import TOOL_NAME as DATASET_RETRIEVAL_TOOL
 from internal.core.text_processing.tokens import count_tokens
+from internal.model.conversation import MessageStatus
 
 from . import prompts, react
-from .entities import AgentConfig, AgentInput, AgentResult, RunStatus
+from .entities import AgentConfig, AgentInput, AgentResult
 from .events import AgentEvent, AgentEventType
 from .review import OutputMasker, blocks_input
 
@@ -327,7 +328,7 @@ def _review_input(state: AgentState, config: RunnableConfig) -> dict:
     run = _run_of(config)
     if blocks_input(run.config.review, run.input.query):
         run.refuse()
-        run.finish(RunStatus.NORMAL)
+        run.finish(MessageStatus.NORMAL)
         return {"refused": True}
     return {}
 
@@ -340,7 +341,7 @@ def _call_model(state: AgentState, config: RunnableConfig) -> Command[Literal["c
     run = _run_of(config)
     reply, calls = run.call_model(state["messages"], state["iterations"])
     if not calls:
-        run.finish(RunStatus.NORMAL)  # the answer is final: nobody waits for the graph to wind down
+        run.finish(MessageStatus.NORMAL)  # the answer is final: nobody waits for the graph to wind down
     # Routed by the node itself: ~15% cheaper per run than a conditional edge reading the state.
     return Command(
         update={"messages": [reply], "pending_calls": calls, "iterations": state["iterations"] + 1},
@@ -388,15 +389,15 @@ class AgentRunner:
                 {"configurable": {"agent_run": run}, "recursion_limit": 2 * config.max_iterations + 4},
             )
         except AgentStopped:
-            return run.finish(RunStatus.STOP)
+            return run.finish(MessageStatus.STOP)
         except AgentTimedOut:
-            return run.finish(RunStatus.TIMEOUT, TIMEOUT_MESSAGE)
+            return run.finish(MessageStatus.TIMEOUT, TIMEOUT_MESSAGE)
         except Exception as exc:
             # A model request cut short by the run's deadline is the run timing out.
             if time.monotonic() >= deadline:
-                return run.finish(RunStatus.TIMEOUT, TIMEOUT_MESSAGE)
-            return run.finish(RunStatus.ERROR, describe_error(exc))
-        return run.finish(RunStatus.NORMAL)
+                return run.finish(MessageStatus.TIMEOUT, TIMEOUT_MESSAGE)
+            return run.finish(MessageStatus.ERROR, describe_error(exc))
+        return run.finish(MessageStatus.NORMAL)
 
 
 def describe_error(exc: Exception) -> str:
