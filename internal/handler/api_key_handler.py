@@ -1,3 +1,6 @@
+"""API keys of the open API (llmops-api.md §9.1-9.5): create, delete, update, switch on or off,
+and list them page by page."""
+
 import uuid
 from dataclasses import dataclass
 

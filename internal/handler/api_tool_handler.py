@@ -1,3 +1,6 @@
+"""Custom API tool providers (llmops-api.md §2.5, §2.7-2.12): list, create, read, update and
+delete them, read one of their tools, and check an OpenAPI schema before saving it."""
+
 import uuid
 from dataclasses import dataclass
 

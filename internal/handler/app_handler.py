@@ -1,4 +1,4 @@
-"""Agent apps (§1.1-1.8): base info and the draft configuration."""
+"""Agent apps (llmops-api.md §1.1-1.8): base info and the draft configuration."""
 
 import uuid
 from dataclasses import dataclass

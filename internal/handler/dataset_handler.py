@@ -1,3 +1,6 @@
+"""Knowledge bases (llmops-api.md §4.1-4.5): list, create, read, update and delete them; the
+contents of a deleted one are removed in the background."""
+
 import uuid
 from dataclasses import dataclass
 

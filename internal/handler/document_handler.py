@@ -1,3 +1,6 @@
+"""Documents of a knowledge base (llmops-api.md §4.8-4.14): list, add files in a batch, follow
+the batch's progress, read, rename, switch on or off and delete one."""
+
 import uuid
 from dataclasses import dataclass
 

@@ -1,3 +1,6 @@
+"""Segments of a document (llmops-api.md §4.15-4.20): list, add, read, edit, switch on or off
+and delete them."""
+
 import uuid
 from dataclasses import dataclass
 

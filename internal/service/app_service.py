@@ -1,4 +1,4 @@
-"""Agent apps of an account (§1.1-1.6): create, read, list, copy, edit and delete."""
+"""Agent apps of an account (llmops-api.md §1.1-1.6): create, read, list, copy, edit and delete."""
 
 import uuid
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Knowledge bases of an account (§4.1-4.5): names, descriptions, counts, and their removal."""
+"""Knowledge bases of an account (llmops-api.md §4.1-4.5): names, descriptions, counts, and their removal."""
 
 import logging
 import uuid

@@ -1,4 +1,4 @@
-"""Documents of a knowledge base (§4.8-4.14): adding files in batches, progress, names, switches, removal."""
+"""Documents of a knowledge base (llmops-api.md §4.8-4.14): adding files in batches, progress, names, switches, removal."""
 
 import logging
 import random

@@ -1,4 +1,4 @@
-"""Segments of a document (§4.15-4.20): edited one at a time, synchronously, in the database,
+"""Segments of a document (llmops-api.md §4.15-4.20): edited one at a time, synchronously, in the database,
 the vector store and the keyword index together."""
 
 import uuid
