@@ -3,17 +3,11 @@
 import pytest
 
 from internal.router import Router
-from test.conftest import make_settings
 from internal.server import create_app
+from test.api.assertions import assert_envelope
+from test.conftest import make_settings
 
 ALLOWED_ORIGIN = "http://localhost:5173"
-
-
-def assert_envelope(resp, status, code):
-    assert resp.status_code == status
-    assert resp.mimetype == "application/json"
-    assert set(resp.json) == {"code", "data", "message"}
-    assert resp.json["code"] == code and resp.json["message"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])

@@ -1,4 +1,4 @@
-"""§1.11-1.12 debug chat: the agent runtime end to end, against the session's fake model."""
+"""llmops-api.md §1.11-1.12 debug chat: the agent runtime end to end, against the session's fake model."""
 
 import json
 import uuid
@@ -10,6 +10,7 @@ from internal.extension.database import db
 from internal.model import Message
 from internal.model.conversation import MessageStatus
 from internal.server import create_app
+from test.api.assertions import success_data
 from test.api.chat import answer_of, chat_app, debug_chat
 from test.api.knowledge_base import build_document, create_dataset, wait_for
 from test.api.test_api_tools import create_provider
@@ -32,8 +33,7 @@ def names(events) -> list[str]:
 
 def debug_messages(client, member, app_id) -> list[dict]:
     resp = client.get(f"/apps/{app_id}/conversations/messages", headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]["list"]
+    return success_data(resp)["list"]
 
 
 def agent_requests(llm, marker) -> list[dict]:

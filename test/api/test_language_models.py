@@ -1,4 +1,4 @@
-"""§12 language models: the catalog, one model, provider icons."""
+"""llmops-api.md §12 language models: the catalog, one model, provider icons."""
 
 import pytest
 
