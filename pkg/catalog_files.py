@@ -15,6 +15,16 @@ class Icon:
     mimetype: str
 
 
+def load_icon(folder: Path, file_name: str, error: type[Exception], where: Path | str) -> Icon:
+    """The icon `file_name` of `folder`; one of another type, outside the folder or missing
+    raises `error` naming `where` (the file that declares the icon)."""
+    path = folder / file_name
+    mimetype = ICON_MIMETYPES.get(path.suffix.lower())
+    if mimetype is None or not path.is_file() or path.parent != folder:
+        raise error(f"{where}: icon {file_name} must be an svg/png/jpeg file in {folder}")
+    return Icon(content=path.read_bytes(), mimetype=mimetype)
+
+
 def read_yaml(path: Path, error: type[Exception]) -> Any:
     """The parsed file; an unreadable or malformed one raises `error` naming the file."""
     try:

@@ -1,3 +1,6 @@
+"""The signed-in account (llmops-api.md §7.1-7.4): reading it and changing its password, name
+and avatar."""
+
 from dataclasses import dataclass
 
 from injector import inject

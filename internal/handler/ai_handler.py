@@ -1,4 +1,4 @@
-"""The AI helpers (§8.1, §8.2): a streamed rewrite of a preset prompt, suggested follow-up questions."""
+"""The AI helpers (llmops-api.md §8.1, §8.2): a streamed rewrite of a preset prompt, suggested follow-up questions."""
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass

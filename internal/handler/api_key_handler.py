@@ -1,3 +1,6 @@
+"""API keys of the open API (llmops-api.md §9.1-9.5): create, delete, update, switch on or off,
+and list them page by page."""
+
 import uuid
 from dataclasses import dataclass
 
@@ -45,5 +48,5 @@ class ApiKeyHandler:
     @endpoint(query=PageReq, resp=Page[ApiKeyResp], tags=("openapi",))
     def get_api_keys_with_page(self, query: PageReq):
         """The account's API keys, newest first."""
-        api_keys, paginator = self.api_key_service.list(current_account().id, query)
+        api_keys, paginator = self.api_key_service.list_api_keys(current_account().id, query)
         return success_json(page_body(ApiKeyResp.render_many(api_keys), paginator))

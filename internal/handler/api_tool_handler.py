@@ -1,3 +1,6 @@
+"""Custom API tool providers (llmops-api.md §2.5, §2.7-2.12): list, create, read, update and
+delete them, read one of their tools, and check an OpenAPI schema before saving it."""
+
 import uuid
 from dataclasses import dataclass
 
@@ -31,7 +34,7 @@ class ApiToolHandler:
     @endpoint(query=GetApiToolProvidersReq, resp=Page[ApiToolProviderItemResp], tags=_TAGS)
     def get_api_tool_providers_with_page(self, query: GetApiToolProvidersReq):
         """The account's custom API tool providers with their tools, newest first; `search_word` matches names."""
-        providers, paginator = self.api_tool_service.list(current_account().id, query)
+        providers, paginator = self.api_tool_service.list_api_tool_providers(current_account().id, query)
         items = [ApiToolProviderItemResp.render_with_tools(provider, tools) for provider, tools in providers]
         return success_json(page_body(items, paginator))
 

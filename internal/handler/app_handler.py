@@ -1,4 +1,4 @@
-"""Agent apps (§1.1-1.8): base info and the draft configuration."""
+"""Agent apps (llmops-api.md §1.1-1.8): base info and the draft configuration."""
 
 import uuid
 from dataclasses import dataclass
@@ -53,7 +53,7 @@ class AppHandler:
     def get_apps_with_page(self, query: GetAppsWithPageReq):
         """The account's apps, newest first; `search_word` matches names. The prompt and model
         shown are the published config's while published, the draft's otherwise."""
-        apps, paginator = self.app_service.list(current_account().id, query)
+        apps, paginator = self.app_service.list_apps(current_account().id, query)
         items = [AppItemResp.render_with_config(app, config) for app, config in apps]
         return success_json(page_body(items, paginator))
 

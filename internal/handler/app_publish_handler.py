@@ -1,4 +1,4 @@
-"""Publishing apps (§1.15-1.20): publish, cancel, history, roll-back and the WebApp token."""
+"""Publishing apps (llmops-api.md §1.15-1.20): publish, cancel, history, roll-back and the WebApp token."""
 
 import uuid
 from dataclasses import dataclass

@@ -1,3 +1,6 @@
+"""Password sign-in and sign-out (llmops-api.md §6.3, §6.4): sign-in answers an access token,
+sign-out revokes the token it was called with."""
+
 from dataclasses import asdict, dataclass
 
 from flask import request

@@ -1,4 +1,4 @@
-"""The app square (§10.1-10.3): template categories, templates and adding one to the space."""
+"""The app square (llmops-api.md §10.1-10.3): template categories, templates and adding one to the space."""
 
 import uuid
 from dataclasses import dataclass

@@ -1,3 +1,6 @@
+"""The built-in tool catalog (llmops-api.md §2.1-2.4): categories, providers with their tools,
+one tool, and a provider's icon (public, so an `<img>` can load it)."""
+
 from dataclasses import dataclass
 
 from injector import inject

@@ -1,4 +1,4 @@
-"""§5.2-5.7: a conversation's messages, deleting it or one of its messages, its name and pin."""
+"""llmops-api.md §5.2-5.7: a conversation's messages, deleting it or one of its messages, its name and pin."""
 
 import uuid
 from dataclasses import dataclass

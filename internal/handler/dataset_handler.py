@@ -1,3 +1,6 @@
+"""Knowledge bases (llmops-api.md §4.1-4.5): list, create, read, update and delete them; the
+contents of a deleted one are removed in the background."""
+
 import uuid
 from dataclasses import dataclass
 
@@ -29,7 +32,7 @@ class DatasetHandler:
     @endpoint(query=GetDatasetsWithPageReq, resp=Page[DatasetResp], tags=_TAGS)
     def get_datasets_with_page(self, query: GetDatasetsWithPageReq):
         """The account's knowledge bases, newest first; `search_word` matches names."""
-        datasets, paginator = self.dataset_service.list(current_account().id, query)
+        datasets, paginator = self.dataset_service.list_datasets(current_account().id, query)
         items = [DatasetResp.render_with_stats(dataset, stats) for dataset, stats in datasets]
         return success_json(page_body(items, paginator))
 

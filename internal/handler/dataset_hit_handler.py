@@ -1,3 +1,6 @@
+"""Retrieval against a knowledge base (llmops-api.md §4.6, §4.7): a hit test with a chosen
+strategy, and the knowledge base's recent queries."""
+
 import uuid
 from dataclasses import dataclass
 

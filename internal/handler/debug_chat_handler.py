@@ -1,3 +1,6 @@
+"""Debug chat with an app's draft (llmops-api.md §1.11, §1.12): the agent's events streamed as
+server-sent events, and stopping a running turn."""
+
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,7 +19,7 @@ _TAGS = ("app debugging",)
 
 
 def agent_event_frames(events: Iterable[AgentEvent]) -> Iterator[tuple[str, str]]:
-    """AgentEvents as SSE `(event, data)` pairs; the data carries every §1.11 field."""
+    """AgentEvents as SSE `(event, data)` pairs; the data carries every llmops-api.md §1.11 field."""
     for event in events:
         yield event.event.value, event.to_json()
 

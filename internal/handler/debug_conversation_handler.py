@@ -1,4 +1,4 @@
-"""§1.9, §1.10, §1.13, §1.14: an app's debug conversation, its long-term memory and messages."""
+"""llmops-api.md §1.9, §1.10, §1.13, §1.14: an app's debug conversation, its long-term memory and messages."""
 
 import uuid
 from dataclasses import dataclass

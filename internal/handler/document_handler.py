@@ -1,3 +1,6 @@
+"""Documents of a knowledge base (llmops-api.md §4.8-4.14): list, add files in a batch, follow
+the batch's progress, read, rename, switch on or off and delete one."""
+
 import uuid
 from dataclasses import dataclass
 
@@ -32,7 +35,7 @@ class DocumentHandler:
     @endpoint(query=GetDocumentsWithPageReq, resp=Page[DocumentResp], tags=_TAGS)
     def get_documents_with_page(self, dataset_id: uuid.UUID, query: GetDocumentsWithPageReq):
         """The knowledge base's documents, newest first; `search_word` matches names."""
-        documents, paginator = self.document_service.list(current_account().id, dataset_id, query)
+        documents, paginator = self.document_service.list_documents(current_account().id, dataset_id, query)
         return success_json(page_body(DocumentResp.render_many(documents), paginator))
 
     @endpoint(body=CreateDocumentsReq, resp=CreateDocumentsResp, tags=_TAGS)

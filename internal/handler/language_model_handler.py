@@ -1,3 +1,6 @@
+"""The language model catalog (llmops-api.md §12.1-12.3): providers with their models, one
+model's details, and a provider's icon (public, so an `<img>` can load it)."""
+
 from dataclasses import dataclass
 
 from flask import url_for

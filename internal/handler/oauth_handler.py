@@ -1,3 +1,6 @@
+"""Third-party sign-in (llmops-api.md §6.1, §6.2): the provider's authorization address, and
+signing in with the code the provider sent back."""
+
 from dataclasses import asdict, dataclass
 
 from flask import request

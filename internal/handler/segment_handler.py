@@ -1,3 +1,6 @@
+"""Segments of a document (llmops-api.md §4.15-4.20): list, add, read, edit, switch on or off
+and delete them."""
+
 import uuid
 from dataclasses import dataclass
 
@@ -30,7 +33,7 @@ class SegmentHandler:
     @endpoint(query=GetSegmentsWithPageReq, resp=Page[SegmentResp], tags=_TAGS)
     def get_segments_with_page(self, dataset_id: uuid.UUID, document_id: uuid.UUID, query: GetSegmentsWithPageReq):
         """The document's segments in document order; `search_word` matches content."""
-        segments, paginator = self.segment_service.list(current_account().id, dataset_id, document_id, query)
+        segments, paginator = self.segment_service.list_segments(current_account().id, dataset_id, document_id, query)
         return success_json(page_body(SegmentResp.render_many(segments), paginator))
 
     @endpoint(body=CreateSegmentReq, tags=_TAGS)

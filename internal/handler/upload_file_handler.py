@@ -1,3 +1,6 @@
+"""Uploads (llmops-api.md §3.1, §3.2): a document or an image per request, and serving stored
+files back from the local storage backend."""
+
 import io
 from dataclasses import dataclass
 

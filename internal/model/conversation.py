@@ -26,6 +26,8 @@ ACCOUNT_CHANNELS = (InvokeFrom.DEBUGGER, InvokeFrom.WEB_APP)
 
 
 class MessageStatus:
+    """How the run that produced a message ended (the agent runner's outcome, stored as is)."""
+
     NORMAL = "normal"
     STOP = "stop"
     TIMEOUT = "timeout"

@@ -1,4 +1,4 @@
-"""Requests of the AI helper endpoints (§8.1, §8.2) and the data of the prompt-optimizing stream."""
+"""Requests of the AI helper endpoints (llmops-api.md §8.1, §8.2) and the data of the prompt-optimizing stream."""
 
 import uuid
 from typing import Annotated

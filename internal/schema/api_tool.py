@@ -1,4 +1,4 @@
-"""Requests and responses of the custom API tool endpoints (§2.5, §2.7-2.12)."""
+"""Requests and responses of the custom API tool endpoints (llmops-api.md §2.5, §2.7-2.12)."""
 
 import re
 import uuid

@@ -1,4 +1,4 @@
-"""Requests and responses of the app endpoints: base info (§1.1-1.6) and publishing (§1.15-1.20)."""
+"""Requests and responses of the app endpoints: base info (llmops-api.md §1.1-1.6) and publishing (§1.15-1.20)."""
 
 import uuid
 from typing import Annotated, Any
@@ -42,12 +42,12 @@ class AppIdResp(BaseModel):
 
 
 class CopyAppResp(AppIdResp):
-    # The document's example names the new app's id `app_id` (D5); both keys are served.
+    # The document's example names the new app's id `app_id` (llmops-api-index.md D5); both keys are served.
     app_id: uuid.UUID
 
 
 class AppResp(ResponseModel):
-    """§1.1; `debug_conversation_id` is "" while the app has no debug conversation."""
+    """llmops-api.md §1.1; `debug_conversation_id` is "" while the app has no debug conversation."""
 
     id: uuid.UUID
     debug_conversation_id: Annotated[str, BeforeValidator(lambda value: "" if value is None else str(value))]
@@ -66,7 +66,7 @@ class AppModelBriefResp(BaseModel):
 
 
 class AppItemResp(BaseModel):
-    """A list item of §1.4; the prompt and model come from the config the app runs with."""
+    """A list item of llmops-api.md §1.4; the prompt and model come from the config the app runs with."""
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -1,4 +1,4 @@
-"""The app configuration as the API takes it (AppConfigUpdate, §1.8) and shows it (AppConfig, §1.7).
+"""The app configuration as the API takes it (AppConfigUpdate, llmops-api.md §1.8) and shows it (AppConfig, §1.7).
 
 The request models check shapes and limits; whether a model, tool or dataset exists is the
 service's check. Nested objects are replaced whole, so all their keys are required.
@@ -69,7 +69,7 @@ class AppConfigToolReq(RequestModel):
     # A built-in provider's and tool's name; an API tool provider's and tool's id.
     provider_id: Name
     tool_id: Name
-    # The built-in tool's settings; `{}` (or left out, D9) when it has none or for API tools.
+    # The built-in tool's settings; `{}` (or left out, llmops-api-index.md D9) when it has none or for API tools.
     params: Annotated[dict[str, Any], BeforeValidator(lambda value: {} if value is None else value)] = Field(
         default_factory=dict
     )
@@ -208,7 +208,7 @@ class ReviewConfigResp(_Resp):
 
 
 class AppConfigResp(_Resp):
-    """§1.7: the draft with its bindings expanded for display."""
+    """llmops-api.md §1.7: the draft with its bindings expanded for display."""
 
     id: uuid.UUID
     language_model: ModelConfigResp = Field(alias="model_config")
@@ -282,7 +282,7 @@ def _render_tool(bound: Any, builtin_icon_url: Callable[[str], str]) -> dict:
                 "params": bound.params,
             },
         }
-    # An API tool has no labels of its own: its names serve as labels (§1.7).
+    # An API tool has no labels of its own: its names serve as labels (llmops-api.md §1.7).
     return {
         "type": bound.type,
         "provider": {

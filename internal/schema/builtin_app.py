@@ -1,4 +1,4 @@
-"""Requests and responses of the app square (§10.1-10.3)."""
+"""Requests and responses of the app square (llmops-api.md §10.1-10.3)."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""Response shapes of the built-in tool catalog (§2.1–2.3)."""
+"""Response shapes of the built-in tool catalog (llmops-api.md §2.1–2.3)."""
 
 from typing import Any
 

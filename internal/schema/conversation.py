@@ -1,4 +1,4 @@
-"""Requests and responses of the conversation endpoints: an app's debug conversation (§1.9,
+"""Requests and responses of the conversation endpoints: an app's debug conversation (llmops-api.md §1.9,
 §1.10, §1.13, §1.14) and a conversation's messages, name and pin (§5.2-5.7)."""
 
 import uuid
@@ -14,13 +14,13 @@ ConversationName = Annotated[str, StringConstraints(strip_whitespace=True, max_l
 
 
 class GetDebugMessagesReq(PageReq):
-    """§1.13: without `created_at` the page counts back from now."""
+    """llmops-api.md §1.13: without `created_at` the page counts back from now."""
 
     created_at: int | None = Field(None, ge=0)
 
 
 class GetConversationMessagesReq(PageReq):
-    """§5.2: `created_at` 0 means no cursor."""
+    """llmops-api.md §5.2: `created_at` 0 means no cursor."""
 
     created_at: int = Field(0, ge=0)
 
@@ -47,7 +47,7 @@ class ConversationNameResp(BaseModel):
 
 
 class AgentThoughtResp(ResponseModel):
-    """One stored step of a message; `latency` in float seconds (D12)."""
+    """One stored step of a message; `latency` in float seconds (llmops-api-index.md D12)."""
 
     id: uuid.UUID
     position: int
@@ -61,7 +61,7 @@ class AgentThoughtResp(ResponseModel):
 
 
 class MessageResp(ResponseModel):
-    """A list item of §1.13 and §5.2: one round, with its steps ascending by position."""
+    """A list item of llmops-api.md §1.13 and §5.2: one round, with its steps ascending by position."""
 
     id: uuid.UUID
     conversation_id: uuid.UUID

@@ -1,4 +1,4 @@
-"""Requests and responses of the knowledge base endpoints (§4.1-4.5)."""
+"""Requests and responses of the knowledge base endpoints (llmops-api.md §4.1-4.5)."""
 
 import uuid
 from typing import Annotated
@@ -35,7 +35,7 @@ class GetDatasetsWithPageReq(PageReq):
 
 class DatasetResp(ResponseModel):
     """A list item of 4.1; `app_count` and `word_count` repeat two counts under the names the
-    document's pagination sample uses (D1)."""
+    document's pagination sample uses (llmops-api-index.md D1)."""
 
     id: uuid.UUID
     name: str

@@ -1,4 +1,4 @@
-"""Requests and responses of the document endpoints (§4.8-4.14)."""
+"""Requests and responses of the document endpoints (llmops-api.md §4.8-4.14)."""
 
 import re
 import uuid
@@ -62,7 +62,7 @@ class SegmentRuleReq(RequestModel):
 
 
 class DocumentRuleReq(RequestModel):
-    # The document's own example spells it `pre_proces_rules` (D32); both are accepted.
+    # The document's own example spells it `pre_proces_rules` (llmops-api-index.md D32); both are accepted.
     pre_process_rules: list[PreProcessRuleReq] = Field(
         default_factory=list,
         max_length=2,

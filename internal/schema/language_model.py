@@ -1,3 +1,5 @@
+"""Response shapes of the language model catalog (llmops-api.md §12): providers, models, parameters."""
+
 from typing import Any
 
 from pydantic import BaseModel, computed_field
@@ -29,9 +31,14 @@ class ModelResp(BaseModel):
     attributes: dict[str, Any]
     parameters: list[ModelParameterResp]
 
-    # The document's examples name these `name` and `context_windows`; both spellings are served.
+    # The document's examples name these `name` and `context_windows`, and front ends read
+    # `model_name`; every spelling is served.
     @computed_field
     def name(self) -> str:
+        return self.model
+
+    @computed_field
+    def model_name(self) -> str:
         return self.model
 
     @computed_field

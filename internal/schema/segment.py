@@ -1,4 +1,4 @@
-"""Requests and responses of the segment endpoints (§4.15-4.20)."""
+"""Requests and responses of the segment endpoints (llmops-api.md §4.15-4.20)."""
 
 import uuid
 from enum import Enum
@@ -10,7 +10,7 @@ from pkg.paginator import PageReq
 
 from .common import RequestModel, ResponseModel, Timestamp, not_blank
 
-# §4.16/4.18: "in principle" at most 1000 tokens; the service counts them.
+# llmops-api.md §4.16/4.18: "in principle" at most 1000 tokens; the service counts them.
 MAX_SEGMENT_TOKENS = 1000
 # A cheap guard before counting tokens: no tokenizer turns more than this many characters into 1000 tokens.
 MAX_SEGMENT_CHARACTERS = 20_000
@@ -43,7 +43,8 @@ class GetSegmentsWithPageReq(PageReq):
 
 
 class SegmentFields(ResponseModel):
-    """What every rendering of a segment shows (§1.9 Segment); variants add how they name the document."""
+    """What every rendering of a segment shows (llmops-api-index.md §1.9 Segment); variants add how
+    they name the document."""
 
     id: uuid.UUID
     dataset_id: uuid.UUID

@@ -4,7 +4,7 @@ from pydantic import BaseModel
 
 from .common import ResponseModel, Timestamp
 
-# §3.1/§3.2: one file of at most 15 MB per request.
+# llmops-api.md §3.1/§3.2: one file of at most 15 MB per request.
 MAX_UPLOAD_SIZE = 15 * 1024 * 1024
 
 

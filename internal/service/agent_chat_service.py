@@ -3,7 +3,8 @@
 The request thread builds the agent, opens the task's queue and starts the run on a thread of
 its own, then streams the queue. The run stores the message and its steps before it publishes
 the last event, so a client that saw `agent_end` finds the message stored; then it names a new
-conversation and updates the long-term memory, off the stream.
+conversation and updates the long-term memory, off the stream. A stop or the deadline ends the
+run from the stream at once, storing what it has so far, even while the model is still silent.
 """
 
 import logging
@@ -26,8 +27,8 @@ from sqlalchemy import bindparam, insert, select, update
 
 from config import Settings
 from internal.core.agent import prompts
-from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRunner, describe_error
-from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig, RunStatus
+from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRun, AgentRunner, describe_error
+from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig
 from internal.core.agent.events import AgentEvent, AgentEventType, merge_chunks
 from internal.core.language_model.factory import LanguageModelFactory
 from internal.core.language_model.entities import ModelEntity, ModelFeature
@@ -37,7 +38,7 @@ from internal.core.tools.builtin_tools import BuiltinToolFactory
 from internal.extension.agent_queue import AgentQueue, QueueSignal
 from internal.extension.database import utcnow
 from internal.model import Conversation, Message, MessageAgentThought
-from internal.model.conversation import DEFAULT_CONVERSATION_NAME
+from internal.model.conversation import DEFAULT_CONVERSATION_NAME, MessageStatus
 
 from .api_tool_service import ApiToolService
 from .app_config_service import BoundApiTool, BoundBuiltinTool, Bindings
@@ -171,8 +172,10 @@ class AgentChatService(BaseService):
         # The queue exists before the run starts and before anyone listens (see AgentQueue).
         self.agent_queue.open(task_id, turn.owner, ttl=timeout + 600)
         ping_sent = threading.Event()
-        self._runs.submit(self._run, turn, agent_config, agent_input, deadline, utcnow(), needs_name, ping_sent)
-        events = self._stream(agent_input, turn.owner, deadline, ping_sent)
+        sink = _TaskSink(self.agent_queue, task_id, partial(self._finish, turn, agent_input, utcnow()))
+        run = AgentRun(agent_config, agent_input, sink, deadline)
+        self._runs.submit(self._run, run, turn.query, needs_name, ping_sent)
+        events = self._stream(run, turn.owner, ping_sent)
         return AgentStream(task_id, agent_input.conversation_id, agent_input.message_id, events)
 
     def stop(self, task_id: uuid.UUID, owner: str) -> bool:
@@ -234,7 +237,8 @@ class AgentChatService(BaseService):
 
     # --- the stream (request thread) ---------------------------------------------------------------
 
-    def _stream(self, run: AgentInput, owner: str, deadline: float, ping_sent: threading.Event) -> Iterator[AgentEvent]:
+    def _stream(self, agent_run: AgentRun, owner: str, ping_sent: threading.Event) -> Iterator[AgentEvent]:
+        run = agent_run.input
         # The first event goes out before the model is called, with the ids a client needs.
         try:
             yield run.event(AgentEventType.PING)
@@ -246,13 +250,13 @@ class AgentChatService(BaseService):
         for item in self.agent_queue.listen(run.task_id, idle_timeout, batch_window=STREAM_BATCH_WINDOW):
             now = time.monotonic()
             if item is QueueSignal.STOP_REQUESTED:
-                yield run.event(AgentEventType.STOP)
+                yield self._end_early(agent_run, MessageStatus.STOP)
                 return
             if item is QueueSignal.IDLE:
                 # A run stuck in a slow call past its deadline: end the stream, stop the run.
-                if now > deadline + DEADLINE_CHECK_SECONDS:
+                if now > agent_run.deadline + DEADLINE_CHECK_SECONDS:
                     self.agent_queue.stop(run.task_id, owner)
-                    yield run.event(AgentEventType.TIMEOUT, observation=TIMEOUT_MESSAGE)
+                    yield self._end_early(agent_run, MessageStatus.TIMEOUT, TIMEOUT_MESSAGE)
                     return
                 if now - last_sent >= ping_interval:
                     last_sent = now
@@ -263,28 +267,27 @@ class AgentChatService(BaseService):
 
     # --- the run (its own thread) ------------------------------------------------------------------
 
-    def _run(
-        self,
-        turn: ChatTurn,
-        agent_config: AgentConfig,
-        agent_input: AgentInput,
-        deadline: float,
-        created_at: datetime,
-        needs_name: bool,
-        ping_sent: threading.Event,
-    ) -> None:
+    def _end_early(self, agent_run: AgentRun, status: str, error: str = "") -> AgentEvent:
+        """Ends the run from the stream: its message is stored before the returned last event is
+        sent, though the run's thread may still wait for the model. A run that had already ended
+        keeps its own outcome."""
+        with self.app.app_context():
+            result = agent_run.end_early(status, error)
+        return self._last_event(agent_run.input, result)
+
+    def _run(self, agent_run: AgentRun, query: str, needs_name: bool, ping_sent: threading.Event) -> None:
+        agent_config, agent_input = agent_run.config, agent_run.input
         task_id = agent_input.task_id
         ping_sent.wait(PING_HEAD_START)
         try:
             with _thread_named(f"agent-{task_id}"), self.app.app_context():
-                sink = _TaskSink(self.agent_queue, task_id, partial(self._finish, turn, agent_input, created_at))
-                result = AgentRunner().run(agent_config, agent_input, sink, deadline)
+                result = AgentRunner().run(agent_run)
                 try:
                     if needs_name:
-                        self._name_conversation(agent_config, agent_input.conversation_id, turn.query)
-                    if agent_config.long_term_memory and result.status == RunStatus.NORMAL and result.answer:
+                        self._name_conversation(agent_config, agent_input.conversation_id, query)
+                    if agent_config.long_term_memory and result.status == MessageStatus.NORMAL and result.answer:
                         self._summarize(
-                            agent_config, agent_input.conversation_id, agent_input.summary, turn.query, result.answer
+                            agent_config, agent_input.conversation_id, agent_input.summary, query, result.answer
                         )
                 except Exception:
                     logger.exception("Updating conversation %s after task %s failed", agent_input.conversation_id, task_id)
@@ -308,10 +311,10 @@ class AgentChatService(BaseService):
     @staticmethod
     def _last_event(agent_input: AgentInput, result: AgentResult) -> AgentEvent:
         kind = {
-            RunStatus.NORMAL: AgentEventType.AGENT_END,
-            RunStatus.STOP: AgentEventType.STOP,
-            RunStatus.TIMEOUT: AgentEventType.TIMEOUT,
-            RunStatus.ERROR: AgentEventType.ERROR,
+            MessageStatus.NORMAL: AgentEventType.AGENT_END,
+            MessageStatus.STOP: AgentEventType.STOP,
+            MessageStatus.TIMEOUT: AgentEventType.TIMEOUT,
+            MessageStatus.ERROR: AgentEventType.ERROR,
         }[result.status]
         return agent_input.event(
             kind,

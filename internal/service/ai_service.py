@@ -1,4 +1,4 @@
-"""The AI helpers (§8): rewriting a preset prompt and suggesting follow-up questions,
+"""The AI helpers (llmops-api.md §8): rewriting a preset prompt and suggesting follow-up questions,
 both answered by the helper model named in the agent settings."""
 
 import logging

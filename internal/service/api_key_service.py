@@ -45,7 +45,7 @@ class ApiKeyService(BaseService):
         with self.db.auto_commit():
             self.db.session.delete(api_key)
 
-    def list(self, account_id: uuid.UUID, page: PageReq) -> tuple[list[ApiKey], Paginator]:
+    def list_api_keys(self, account_id: uuid.UUID, page: PageReq) -> tuple[list[ApiKey], Paginator]:
         stmt = (
             select(ApiKey)
             .where(ApiKey.account_id == account_id)

@@ -85,7 +85,7 @@ class ApiToolService(BaseService):
             raise NotFoundException("该工具不存在")
         return tool, provider
 
-    def list(
+    def list_api_tool_providers(
         self, account_id: uuid.UUID, req: GetApiToolProvidersReq
     ) -> tuple[list[tuple[ApiToolProvider, list[ApiTool]]], Paginator]:
         """A page of the account's providers, newest first, each with its tools."""

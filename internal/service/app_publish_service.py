@@ -1,4 +1,4 @@
-"""Publishing an app (§1.15-1.20): the published configuration, its version history and the
+"""Publishing an app (llmops-api.md §1.15-1.20): the published configuration, its version history and the
 WebApp token that reaches the published app."""
 
 import secrets

@@ -1,4 +1,4 @@
-"""Agent apps of an account (§1.1-1.6): create, read, list, copy, edit and delete."""
+"""Agent apps of an account (llmops-api.md §1.1-1.6): create, read, list, copy, edit and delete."""
 
 import uuid
 from dataclasses import dataclass
@@ -63,7 +63,7 @@ class AppService(AppBaseService):
                 self.db.session.execute(delete(model).where(model.app_id == app.id))
             self.db.session.delete(app)
 
-    def list(self, account_id: uuid.UUID, req: GetAppsWithPageReq) -> tuple[list[tuple[App, AppConfig]], Paginator]:
+    def list_apps(self, account_id: uuid.UUID, req: GetAppsWithPageReq) -> tuple[list[tuple[App, AppConfig]], Paginator]:
         """A page of the account's apps, newest first, each with the config it runs with: the
         published one while published, the draft otherwise."""
         stmt = select(App).where(App.account_id == account_id)

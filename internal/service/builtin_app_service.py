@@ -1,4 +1,4 @@
-"""The app square (§10): template categories, templates, and turning a template into an app."""
+"""The app square (llmops-api.md §10): template categories, templates, and turning a template into an app."""
 
 import uuid
 from dataclasses import dataclass

@@ -1,5 +1,5 @@
 """Conversations as their owner sees them: messages page by page, deleting, renaming, pinning
-(§5.2-5.7), and an app's debug conversation (§1.9, §1.10, §1.13, §1.14)."""
+(llmops-api.md §5.2-5.7), and an app's debug conversation (§1.9, §1.10, §1.13, §1.14)."""
 
 import time
 import uuid
@@ -38,7 +38,7 @@ class MessagePage:
 @dataclass
 class ConversationService(BaseService):
     def get_conversation(self, account_id: uuid.UUID, conversation_id: uuid.UUID) -> Conversation:
-        """The one ownership check of §5.x: missing, deleted and foreign look the same."""
+        """The one ownership check of llmops-api.md §5.x: missing, deleted and foreign look the same."""
         conversation = self.db.session.get(Conversation, conversation_id)
         if (
             conversation is None

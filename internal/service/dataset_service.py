@@ -1,4 +1,4 @@
-"""Knowledge bases of an account (§4.1-4.5): names, descriptions, counts, and their removal."""
+"""Knowledge bases of an account (llmops-api.md §4.1-4.5): names, descriptions, counts, and their removal."""
 
 import logging
 import uuid
@@ -85,7 +85,7 @@ class DatasetService(BaseService):
         dataset = self.get_dataset(account_id, dataset_id)
         return dataset, self._stats([dataset.id]).get(dataset.id, DatasetStats())
 
-    def list(
+    def list_datasets(
         self, account_id: uuid.UUID, req: GetDatasetsWithPageReq
     ) -> tuple[list[tuple[Dataset, DatasetStats]], Paginator]:
         """A page of the account's datasets, newest first, each with its counts."""

@@ -1,4 +1,4 @@
-"""Debugging an app: chatting with its draft in the app's debug conversation (§1.11, §1.12)."""
+"""Debugging an app: chatting with its draft in the app's debug conversation (llmops-api.md §1.11, §1.12)."""
 
 import uuid
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Documents of a knowledge base (§4.8-4.14): adding files in batches, progress, names, switches, removal."""
+"""Documents of a knowledge base (llmops-api.md §4.8-4.14): adding files in batches, progress, names, switches, removal."""
 
 import logging
 import random
@@ -219,8 +219,7 @@ class DocumentService(BaseService):
         )
         return {document_id: (total, completed) for document_id, total, completed in rows}
 
-    # Last in the class: defined earlier, `list` would shadow the builtin in later annotations.
-    def list(
+    def list_documents(
         self, account_id: uuid.UUID, dataset_id: uuid.UUID, req: GetDocumentsWithPageReq
     ) -> tuple[list[Document], Paginator]:
         """A page of the dataset's documents, newest first; `search_word` matches names."""

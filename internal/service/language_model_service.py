@@ -1,4 +1,4 @@
-"""The model catalog as the API shows it (§12)."""
+"""The model catalog as the API shows it (llmops-api.md §12)."""
 
 from dataclasses import dataclass
 

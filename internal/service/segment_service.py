@@ -1,4 +1,4 @@
-"""Segments of a document (§4.15-4.20): edited one at a time, synchronously, in the database,
+"""Segments of a document (llmops-api.md §4.15-4.20): edited one at a time, synchronously, in the database,
 the vector store and the keyword index together."""
 
 import uuid
@@ -204,8 +204,7 @@ class SegmentService(BaseService):
                 self._check_completed(document)
                 yield document
 
-    # Last in the class: defined earlier, `list` would shadow the builtin in later annotations.
-    def list(
+    def list_segments(
         self, account_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UUID, req: GetSegmentsWithPageReq
     ) -> tuple[list[Segment], Paginator]:
         """A page of the document's segments in document order; `search_word` matches content."""

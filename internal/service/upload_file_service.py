@@ -1,4 +1,4 @@
-"""Uploaded files (§3.1-3.2): type rules, object storage, and the record other modules refer to."""
+"""Uploaded files (llmops-api.md §3.1-3.2): type rules, object storage, and the record other modules refer to."""
 
 import hashlib
 import logging

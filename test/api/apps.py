@@ -2,6 +2,7 @@
 
 import uuid
 
+from test.api.assertions import success_data
 from test.api.test_api_tools import create_provider, get_tool
 
 ICON = "https://cdn.example.com/app.png"
@@ -11,20 +12,17 @@ DATASET_ICON = "https://cdn.example.com/dataset.png"
 def create_app(client, member, name: str = "LLM应用产品经理", **fields) -> str:
     body = {"name": name, "icon": ICON, "description": "一个能帮你解答关于LLM应用产品开发的Agent智能体。", **fields}
     resp = client.post("/apps", json=body, headers=member.headers)
-    assert resp.json["code"] == "success" and resp.json["message"] == "创建Agent应用成功", resp.json
-    return resp.json["data"]["id"]
+    return success_data(resp, message="创建Agent应用成功")["id"]
 
 
 def get_app(client, member, app_id) -> dict:
     resp = client.get(f"/apps/{app_id}", headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]
+    return success_data(resp)
 
 
 def get_draft(client, member, app_id) -> dict:
     resp = client.get(f"/apps/{app_id}/draft-app-config", headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]
+    return success_data(resp)
 
 
 def update_draft(client, member, app_id, body: dict):
@@ -37,8 +35,7 @@ def assert_updated(resp):
 
 def list_apps(client, member, **query) -> list[dict]:
     resp = client.get("/apps", query_string=query, headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]["list"]
+    return success_data(resp)["list"]
 
 
 def listed_app(client, member, app_id) -> dict:
@@ -52,30 +49,12 @@ def publish(client, member, app_id):
 
 def web_app(client, member, app_id) -> dict:
     resp = client.get(f"/apps/{app_id}/published-config", headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]["web_app"]
+    return success_data(resp)["web_app"]
 
 
 def histories(client, member, app_id, **query) -> dict:
     resp = client.get(f"/apps/{app_id}/publish-histories", query_string=query, headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]
-
-
-def assert_validate_error(resp, field: str):
-    assert resp.status_code == 400, resp.json
-    assert resp.json["code"] == "validate_error"
-    assert resp.json["message"].startswith(f"{field}:"), resp.json["message"]
-
-
-def assert_not_found(resp):
-    assert resp.status_code == 404, resp.json
-    assert resp.json["code"] == "not_found"
-
-
-def assert_fail(resp):
-    assert resp.status_code == 400, resp.json
-    assert resp.json["code"] == "fail" and resp.json["message"], resp.json
+    return success_data(resp)
 
 
 def create_api_tool(client, member, name: str | None = None) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from internal.extension.database import db
 from internal.extension.kv_store import KeyValueStore
 from internal.extension.vector_store import VectorStore
 from internal.model import Segment, SegmentTerm, UploadFile
+from test.api.assertions import success_data
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "documents"
 ICON = "https://cdn.example.com/dataset.png"
@@ -55,8 +56,7 @@ def upload(client, member, name: str, content: bytes) -> str:
         headers=member.headers,
         content_type="multipart/form-data",
     )
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]["id"]
+    return success_data(resp)["id"]
 
 
 def upload_image(client, member) -> str:
@@ -83,14 +83,12 @@ def upload_fixture(client, member, name: str) -> str:
 def add_documents(client, member, dataset_id: str, upload_file_ids: list[str], **body) -> dict:
     body = {"upload_file_ids": upload_file_ids, "process_type": "automatic", **body}
     resp = client.post(f"/datasets/{dataset_id}/documents", json=body, headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]
+    return success_data(resp)
 
 
 def batch_progress(client, member, dataset_id: str, batch: str) -> list[dict]:
     resp = client.get(f"/datasets/{dataset_id}/documents/batch/{batch}", headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]
+    return success_data(resp)
 
 
 def wait_for_batch(app, client, member, dataset_id: str, batch: str) -> list[dict]:
@@ -116,8 +114,7 @@ def list_segments(client, member, dataset_id: str, document_id: str, **query) ->
         query_string={"page_size": 50, **query},
         headers=member.headers,
     )
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]["list"]
+    return success_data(resp)["list"]
 
 
 def service(app: Flask, cls):

@@ -1,4 +1,4 @@
-"""§7 account: read it, change password, name and avatar."""
+"""llmops-api.md §7 account: read it, change password, name and avatar."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""The AI helpers (§8.1, §8.2): the streamed prompt rewrite and suggested follow-up questions."""
+"""The AI helpers (llmops-api.md §8.1, §8.2): the streamed prompt rewrite and suggested follow-up questions."""
 
 import logging
 import uuid

@@ -1,4 +1,4 @@
-"""§9.1-9.5 API keys, and the API-key authentication of open API routes."""
+"""llmops-api.md §9.1-9.5 API keys, and the API-key authentication of open API routes."""
 
 import re
 
@@ -121,7 +121,7 @@ def test_api_key_routes_require_a_token(client):
     assert client.post("/openapi/api-keys", json={"is_active": True}).status_code == 401
 
 
-# The API-key credential, as an open API route (§9.6) declares it.
+# The API-key credential, as an open API route (llmops-api.md §9.6) declares it.
 
 
 def _authenticate_with_api_key(app, header):

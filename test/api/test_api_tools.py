@@ -1,10 +1,11 @@
-"""§2.5, §2.7-2.12 custom API tool providers, and the project's OpenAPI-schema convention (appendix 01)."""
+"""llmops-api.md §2.5, §2.7-2.12 custom API tool providers, and the project's OpenAPI-schema convention (appendix 01)."""
 
 import copy
 import json
 
 import pytest
 
+from test.api.assertions import assert_envelope, assert_validate_error
 from test.conftest import create_member
 
 ICON = "https://cdn.example.com/gaode.png"
@@ -59,11 +60,6 @@ def get_provider(client, member, provider_id):
 def get_tool(client, member, provider_id, tool_name):
     return client.get(f"/api-tools/{provider_id}/tools/{tool_name}", headers=member.headers)
 
-
-def assert_validate_error(resp, starts_with: str):
-    assert resp.status_code == 400, resp.json
-    assert resp.json["code"] == "validate_error"
-    assert resp.json["message"].startswith(starts_with), resp.json["message"]
 
 
 # --- success paths ------------------------------------------------------------------------------
@@ -122,7 +118,7 @@ def test_list_is_newest_first_paginated_and_searchable_by_name(client, member):
     ],
 )
 def test_list_query_constraints(client, member, query, field):
-    assert_validate_error(client.get("/api-tools", query_string=query, headers=member.headers), f"{field}:")
+    assert_validate_error(client.get("/api-tools", query_string=query, headers=member.headers), field)
 
 
 def test_page_size_bounds_are_accepted(client, member):
@@ -225,10 +221,10 @@ def test_create_and_update_constraints_are_validate_errors_naming_the_field(clie
     body = provider_body()
     body.update(change)
     body = {k: v for k, v in body.items() if v is not None}
-    assert_validate_error(client.post("/api-tools", json=body, headers=member.headers), f"{field}:")
+    assert_validate_error(client.post("/api-tools", json=body, headers=member.headers), field)
 
     provider_id = create_provider(client, member, "已存在的插件")
-    assert_validate_error(client.post(f"/api-tools/{provider_id}", json=body, headers=member.headers), f"{field}:")
+    assert_validate_error(client.post(f"/api-tools/{provider_id}", json=body, headers=member.headers), field)
     assert client.get("/api-tools", headers=member.headers).json["data"]["paginator"]["total_record"] == 1
 
 
@@ -243,7 +239,7 @@ def test_a_name_of_30_characters_is_accepted_and_whitespace_is_trimmed(client, m
 def test_provider_names_are_unique_per_account(app, client, member, other_member):
     create_provider(client, member, "高德工具包")
     duplicate = client.post("/api-tools", json=provider_body("高德工具包"), headers=member.headers)
-    assert_validate_error(duplicate, "name:")
+    assert_validate_error(duplicate, "name")
     assert "已存在" in duplicate.json["message"]
     assert client.get("/api-tools", headers=member.headers).json["data"]["paginator"]["total_record"] == 1
 
@@ -255,7 +251,7 @@ def test_renaming_onto_another_providers_name_fails_but_keeping_its_own_name_wor
     second = create_provider(client, member, "第二个")
 
     resp = client.post(f"/api-tools/{second}", json=provider_body("第一个"), headers=member.headers)
-    assert_validate_error(resp, "name:")
+    assert_validate_error(resp, "name")
     assert get_provider(client, member, second).json["data"]["name"] == "第二个"
 
     same_name = client.post(f"/api-tools/{second}", json=provider_body("第二个"), headers=member.headers)
@@ -335,10 +331,10 @@ def test_malformed_schemas_are_validate_errors_naming_the_field(client, member, 
     expected = "openapi-schema校验失败，" + message
 
     checked = client.post("/api-tools/validate-openapi-schema", json={"openapi_schema": openapi_schema}, headers=member.headers)
-    assert_validate_error(checked, expected)
-
     created = client.post("/api-tools", json=provider_body(openapi_schema=openapi_schema), headers=member.headers)
-    assert_validate_error(created, expected)
+    for resp in (checked, created):
+        assert_envelope(resp, 400, "validate_error")
+        assert resp.json["message"].startswith(expected), resp.json["message"]
     assert client.get("/api-tools", headers=member.headers).json["data"]["paginator"]["total_record"] == 0
 
 

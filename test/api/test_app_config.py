@@ -1,4 +1,4 @@
-"""§1.7-1.8 the draft configuration: its shape, incremental validated updates, and the removal of
+"""llmops-api.md §1.7-1.8 the draft configuration: its shape, incremental validated updates, and the removal of
 bindings to tools and datasets that are gone."""
 
 import uuid
@@ -12,9 +12,7 @@ from internal.service.app_config_service import AppConfigService
 from test.api.apps import (
     DATASET_ICON,
     api_tool_ref,
-    assert_not_found,
     assert_updated,
-    assert_validate_error,
     builtin_tool_ref,
     create_api_tool,
     create_app,
@@ -25,6 +23,7 @@ from test.api.apps import (
     publish,
     update_draft,
 )
+from test.api.assertions import assert_not_found, assert_validate_error
 from test.api.test_api_tools import ICON as API_TOOL_ICON
 from test.api.test_api_tools import WEATHER_SCHEMA, provider_body
 
@@ -248,7 +247,7 @@ def test_builtin_tools_are_stored_with_their_settings_and_defaults(client, membe
     tools = [
         builtin_tool_ref("dalle", "dalle3", size="1792x1024"),
         builtin_tool_ref("duckduckgo", "duckduckgo_search"),
-        {"type": "builtin_tool", "provider_id": "time", "tool_id": "current_time"},  # params left out (D9)
+        {"type": "builtin_tool", "provider_id": "time", "tool_id": "current_time"},  # params left out (llmops-api-index.md D9)
     ]
     assert_updated(update_draft(client, member, app_id, {"tools": tools}))
     stored = get_draft(client, member, app_id)["tools"]
@@ -409,7 +408,7 @@ def test_updating_an_api_tool_provider_replaces_its_tools_so_bindings_to_them_go
     assert_updated(update_draft(client, member, app_id, {"tools": [api_tool_ref(provider_id, tool_id)]}))
     resp = client.post(f"/api-tools/{provider_id}", json=provider_body("会更新的工具包"), headers=member.headers)
     assert resp.json["code"] == "success", resp.json
-    # §2.9 recreates every tool of the provider, with new ids.
+    # llmops-api.md §2.9 recreates every tool of the provider, with new ids.
     assert get_draft(client, member, app_id)["tools"] == []
 
 

@@ -1,4 +1,4 @@
-"""§1.15-1.20 publishing: the published config, version history, roll-back and the WebApp token."""
+"""llmops-api.md §1.15-1.20 publishing: the published config, version history, roll-back and the WebApp token."""
 
 import re
 import uuid
@@ -8,10 +8,7 @@ import pytest
 from internal.service.app_publish_service import AppPublishService
 from test.api.apps import (
     api_tool_ref,
-    assert_fail,
-    assert_not_found,
     assert_updated,
-    assert_validate_error,
     builtin_tool_ref,
     create_api_tool,
     create_app,
@@ -23,6 +20,7 @@ from test.api.apps import (
     update_draft,
     web_app,
 )
+from test.api.assertions import assert_fail, assert_not_found, assert_validate_error
 
 TOKEN_RULE = re.compile(r"^[A-Za-z0-9]{16}$")
 

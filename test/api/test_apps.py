@@ -1,4 +1,4 @@
-"""§1.1-1.6 apps: create, read, list, copy, edit, delete; ownership of every app endpoint."""
+"""llmops-api.md §1.1-1.6 apps: create, read, list, copy, edit, delete; ownership of every app endpoint."""
 
 import time
 import uuid
@@ -11,9 +11,7 @@ from internal.model import AppConfig, AppConfigVersion, AppDatasetJoin
 from internal.service.app_publish_service import AppPublishService
 from test.api.apps import (
     ICON,
-    assert_not_found,
     assert_updated,
-    assert_validate_error,
     builtin_tool_ref,
     create_app,
     create_dataset,
@@ -24,6 +22,7 @@ from test.api.apps import (
     update_draft,
     web_app,
 )
+from test.api.assertions import assert_not_found, assert_validate_error
 
 APP_FIELDS = {
     "id", "debug_conversation_id", "name", "icon", "description", "status", "draft_updated_at", "updated_at",
@@ -221,7 +220,7 @@ def test_copy_makes_an_independent_draft_app_with_the_same_info_and_draft(client
     resp = client.post(f"/apps/{source_id}/copy", headers=member.headers)
     assert resp.json["code"] == "success", resp.json
     copy_id = resp.json["data"]["id"]
-    assert resp.json["data"] == {"id": copy_id, "app_id": copy_id}  # D5: both keys
+    assert resp.json["data"] == {"id": copy_id, "app_id": copy_id}  # llmops-api-index.md D5: both keys
     assert copy_id != source_id
 
     source, copied = get_app(client, member, source_id), get_app(client, member, copy_id)

@@ -1,4 +1,4 @@
-"""§6.3 password sign-in and §6.4 sign-out, plus how every protected route treats tokens."""
+"""llmops-api.md §6.3 password sign-in and §6.4 sign-out, plus how every protected route treats tokens."""
 
 import time
 import uuid

@@ -1,4 +1,4 @@
-"""§10.1-10.3 the app square: categories, templates, adding a template to the space; and the
+"""llmops-api.md §10.1-10.3 the app square: categories, templates, adding a template to the space; and the
 start-up check that every template is a valid configuration."""
 
 import dataclasses
@@ -12,14 +12,13 @@ from internal.core.builtin_apps import BuiltinAppCatalog, BuiltinAppCatalogError
 from internal.core.builtin_apps.catalog import CATEGORIES_FILE, ICONS_DIR, TEMPLATES_DIR
 from internal.service.builtin_app_service import BuiltinAppService
 from test.api.apps import (
-    assert_not_found,
-    assert_validate_error,
     get_app,
     get_draft,
     listed_app,
     publish,
     update_draft,
 )
+from test.api.assertions import assert_not_found, assert_validate_error, success_data
 
 TEMPLATE_FIELDS = {"id", "category", "name", "icon", "description", "model_config", "created_at"}
 SEARCH_ASSISTANT = "9a1db9dd-42f7-4bec-84db-072dc841249d"
@@ -27,8 +26,7 @@ SEARCH_ASSISTANT = "9a1db9dd-42f7-4bec-84db-072dc841249d"
 
 def builtin_apps(client, member) -> list[dict]:
     resp = client.get("/builtin-apps", headers=member.headers)
-    assert resp.json["code"] == "success" and resp.json["message"] == "", resp.json
-    return resp.json["data"]
+    return success_data(resp, message="")
 
 
 def add_to_space(client, member, builtin_app_id):

@@ -1,6 +1,8 @@
-"""§2.1–2.4 built-in tools: categories, providers with their tools, one tool, and provider icons."""
+"""llmops-api.md §2.1–2.4 built-in tools: categories, providers with their tools, one tool, and provider icons."""
 
 import pytest
+
+from test.api.assertions import success_data
 
 PROVIDERS = ["google", "duckduckgo", "wikipedia", "dalle", "gaode", "time", "calculator", "webpage"]
 PROVIDER_KEYS = {"name", "label", "description", "category", "background", "tools", "created_at"}
@@ -12,8 +14,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def get_providers(client, member) -> list[dict]:
     resp = client.get("/builtin-tools", headers=member.headers)
-    assert resp.status_code == 200 and resp.json["code"] == "success"
-    return resp.json["data"]
+    return success_data(resp)
 
 
 def test_categories_are_a_plain_array_with_svg_icons(client, member):

@@ -3,17 +3,11 @@
 import pytest
 
 from internal.router import Router
-from test.conftest import make_settings
 from internal.server import create_app
+from test.api.assertions import assert_envelope
+from test.conftest import make_settings
 
 ALLOWED_ORIGIN = "http://localhost:5173"
-
-
-def assert_envelope(resp, status, code):
-    assert resp.status_code == status
-    assert resp.mimetype == "application/json"
-    assert set(resp.json) == {"code", "data", "message"}
-    assert resp.json["code"] == code and resp.json["message"]
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -55,21 +49,38 @@ def test_chinese_is_not_escaped_and_no_cookie_is_set(client, member):
     assert "Set-Cookie" not in resp.headers
 
 
-def test_cors_preflight_echoes_an_allowed_origin(client):
-    resp = client.options(
-        "/account",
+def preflight(client, path, origin=ALLOWED_ORIGIN):
+    return client.options(
+        path,
         headers={
-            "Origin": ALLOWED_ORIGIN,
+            "Origin": origin,
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "Authorization, Content-Type",
         },
     )
-    assert resp.status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/account", "/no/such/route", "/apps/not-a-uuid/delete"])
+def test_cors_preflight_from_an_allowed_origin_answers_204_on_every_path(client, path):
+    resp = preflight(client, path)
+    assert resp.status_code == 204 and resp.data == b""
     assert resp.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
     assert resp.headers["Access-Control-Allow-Credentials"] == "true"
     allowed_headers = resp.headers["Access-Control-Allow-Headers"].lower()
     assert "authorization" in allowed_headers and "content-type" in allowed_headers
     assert {"GET", "POST"} <= set(m.strip() for m in resp.headers["Access-Control-Allow-Methods"].split(","))
+
+
+def test_the_not_found_envelope_of_an_unknown_path_is_readable_cross_origin(client):
+    resp = client.post("/no/such/route", json={}, headers={"Origin": ALLOWED_ORIGIN})
+    assert_envelope(resp, 404, "not_found")
+    assert resp.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
+
+
+def test_a_preflight_from_another_origin_is_not_allowed(client):
+    for path in ("/account", "/no/such/route"):
+        resp = preflight(client, path, origin="https://evil.example.com")
+        assert resp.status_code != 204 and "Access-Control-Allow-Origin" not in resp.headers
 
 
 def test_cors_headers_are_on_errors_too_and_absent_for_other_origins(client):

@@ -1,11 +1,12 @@
-"""§5.2-5.7: a conversation's messages, deleting it or its messages, its name and its pin."""
+"""llmops-api.md §5.2-5.7: a conversation's messages, deleting it or its messages, its name and its pin."""
 
 import time
 import uuid
 
 import pytest
 
-from test.api.apps import assert_not_found, assert_validate_error, get_app
+from test.api.apps import get_app
+from test.api.assertions import assert_not_found, assert_validate_error, success_data
 from test.api.chat import chat_app
 from test.api.test_debug_conversation import MESSAGE_FIELDS, chat, debug_page, queries, wait_for_next_second
 
@@ -18,8 +19,7 @@ def messages(client, member, conversation_id, **query):
 
 def messages_page(client, member, conversation_id, **query) -> dict:
     resp = messages(client, member, conversation_id, **query)
-    assert resp.status_code == 200 and resp.json["code"] == "success", resp.json
-    return resp.json["data"]
+    return success_data(resp)
 
 
 def delete_conversation(client, member, conversation_id):
@@ -62,7 +62,7 @@ def conversation(client, member) -> tuple[str, str]:
     return app_id, chat(client, member, app_id, "q1")
 
 
-# --- §5.2 messages ----------------------------------------------------------------------------------
+# --- llmops-api.md §5.2 messages --------------------------------------------------------------------
 
 
 def test_messages_match_the_debug_list_newest_first(client, member, conversation):
@@ -109,7 +109,7 @@ def test_bad_paging_is_a_validate_error(client, member, conversation, query, fie
     assert_validate_error(messages(client, member, conversation_id, **query), field)
 
 
-# --- §5.3 deleting a conversation --------------------------------------------------------------------
+# --- llmops-api.md §5.3 deleting a conversation ------------------------------------------------------
 
 
 def test_deleting_the_conversation_deletes_its_messages_and_frees_the_app(client, member, conversation):
@@ -128,7 +128,7 @@ def test_deleting_the_conversation_deletes_its_messages_and_frees_the_app(client
     assert queries(debug_page(client, member, app_id)) == ["q2"]
 
 
-# --- §5.4 deleting a message ----------------------------------------------------------------------------
+# --- llmops-api.md §5.4 deleting a message --------------------------------------------------------------
 
 
 def test_deleting_a_message_hides_it_from_both_lists(client, member, conversation):
@@ -160,7 +160,7 @@ def test_a_message_is_only_deleted_through_its_own_conversation(client, member, 
     assert queries(messages_page(client, member, other_conversation_id)) == ["elsewhere"]
 
 
-# --- §5.5, §5.6 name ----------------------------------------------------------------------------------------
+# --- llmops-api.md §5.5, §5.6 name --------------------------------------------------------------------------
 
 
 def test_a_new_conversation_is_named_after_its_first_reply_and_can_be_renamed(client, member, conversation):
@@ -193,7 +193,7 @@ def test_rename_refuses_unknown_fields(client, member, conversation):
     assert_validate_error(update_name(client, member, conversation_id, {"name": "ok", "is_pinned": True}), "is_pinned")
 
 
-# --- §5.7 pin -------------------------------------------------------------------------------------------------
+# --- llmops-api.md §5.7 pin -----------------------------------------------------------------------------------
 
 
 def test_pin_and_unpin(client, member, conversation):

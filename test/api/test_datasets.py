@@ -1,9 +1,10 @@
-"""§4.1-4.5 knowledge bases: list, create, update, detail, delete (with its background clean-up)."""
+"""llmops-api.md §4.1-4.5 knowledge bases: list, create, update, detail, delete (with its background clean-up)."""
 
 import time
 
 import pytest
 
+from test.api.assertions import assert_not_found, assert_validate_error, success_data
 from test.api.knowledge_base import (
     ICON,
     build_document,
@@ -26,19 +27,9 @@ def get_dataset(client, member, dataset_id):
 
 def list_names(client, member, **query) -> list[str]:
     resp = client.get("/datasets", query_string=query, headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return [item["name"] for item in resp.json["data"]["list"]]
+    return [item["name"] for item in success_data(resp)["list"]]
 
 
-def assert_validate_error(resp, field: str):
-    assert resp.status_code == 400, resp.json
-    assert resp.json["code"] == "validate_error"
-    assert resp.json["message"].startswith(f"{field}:"), resp.json["message"]
-
-
-def assert_not_found(resp):
-    assert resp.status_code == 404, resp.json
-    assert resp.json["code"] == "not_found"
 
 
 # --- create and list ------------------------------------------------------------------------------
@@ -55,7 +46,7 @@ def test_created_dataset_is_listed_with_every_documented_field(client, member):
     assert item["id"] == dataset_id and item["name"] == "慕课LLMOps知识库" and item["icon"] == ICON
     assert item["description"] == "课程资料"
     assert item["document_count"] == item["character_count"] == item["related_app_count"] == 0
-    # D1: the pagination sample's names for the same two counts.
+    # llmops-api-index.md D1: the pagination sample's names for the same two counts.
     assert item["app_count"] == item["related_app_count"] and item["word_count"] == item["character_count"]
     assert before - 1 <= item["created_at"] <= int(time.time()) + 1
     assert item["updated_at"] >= item["created_at"]

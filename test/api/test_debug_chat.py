@@ -1,4 +1,4 @@
-"""§1.11-1.12 debug chat: the agent runtime end to end, against the session's fake model."""
+"""llmops-api.md §1.11-1.12 debug chat: the agent runtime end to end, against the session's fake model."""
 
 import json
 import uuid
@@ -6,7 +6,11 @@ import uuid
 import pytest
 
 from config.settings import AgentSettings
+from internal.extension.database import db
+from internal.model import Message
+from internal.model.conversation import MessageStatus
 from internal.server import create_app
+from test.api.assertions import success_data
 from test.api.chat import answer_of, chat_app, debug_chat
 from test.api.knowledge_base import build_document, create_dataset, wait_for
 from test.api.test_api_tools import create_provider
@@ -29,8 +33,7 @@ def names(events) -> list[str]:
 
 def debug_messages(client, member, app_id) -> list[dict]:
     resp = client.get(f"/apps/{app_id}/conversations/messages", headers=member.headers)
-    assert resp.json["code"] == "success", resp.json
-    return resp.json["data"]["list"]
+    return success_data(resp)["list"]
 
 
 def agent_requests(llm, marker) -> list[dict]:
@@ -314,6 +317,29 @@ def test_stop_from_a_second_request_ends_the_stream_and_stores_the_partial_answe
     stored = wait_for(app, lambda: debug_messages(client, member, app_id), "the stopped message", timeout=10)[0]
     assert stored["id"] == first["data"]["message_id"]
     assert stored["answer"].startswith("word") and len(stored["answer"]) < len("word " * 200)
+
+
+def test_a_stopped_message_is_stored_before_the_stop_event_while_the_model_is_still_slow(app, client, member, llm):
+    app_id, marker = chat_app(client, member)
+    # The first piece comes at once, the next only after a long pause.
+    llm.script_chat(marker, ChatReply(text="first piece and the rest", chunk_size=12, chunk_delay=3))
+    stream = open_stream(client, member, app_id, "Tell me a slow story")
+    first = next(stream)
+    task_id, message_id = first["data"]["task_id"], first["data"]["message_id"]
+    assert next(stream)["data"]["answer"] == "first piece "
+
+    client.post(f"/apps/{app_id}/conversations/tasks/{task_id}/stop", headers=member.headers)
+    rest = list(stream)
+
+    assert names(rest)[-1] == "stop" and rest[-1]["data"]["message_id"] == message_id
+    # No waiting: the model is still in its pause.
+    resp = client.post("/ai/suggested-questions", json={"message_id": message_id}, headers=member.headers)
+    assert resp.json["code"] == "success", resp.json
+    [stored] = debug_messages(client, member, app_id)
+    assert stored["id"] == message_id and stored["answer"] == "first piece "
+    assert [(step["event"], step["thought"]) for step in stored["agent_thoughts"]] == [("agent_message", "first piece ")]
+    with app.app_context():
+        assert db.session.get(Message, uuid.UUID(message_id)).status == MessageStatus.STOP
 
 
 def test_stop_is_refused_for_another_account_and_unknown_tasks(client, member, other_member, llm):

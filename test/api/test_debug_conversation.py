@@ -1,4 +1,4 @@
-"""§1.9, §1.10, §1.13, §1.14: an app's debug conversation, its long-term memory and messages."""
+"""llmops-api.md §1.9, §1.10, §1.13, §1.14: an app's debug conversation, its long-term memory and messages."""
 
 import threading
 import time
@@ -7,7 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import event
 
-from test.api.apps import assert_fail, assert_not_found, assert_validate_error, get_app, update_draft
+from test.api.apps import get_app, update_draft
+from test.api.assertions import assert_fail, assert_not_found, assert_validate_error, success_data
 from test.api.chat import chat_app, debug_chat
 
 MESSAGE_FIELDS = {
@@ -38,8 +39,7 @@ def debug_messages(client, member, app_id, **query):
 
 def debug_page(client, member, app_id, **query) -> dict:
     resp = debug_messages(client, member, app_id, **query)
-    assert resp.status_code == 200 and resp.json["code"] == "success", resp.json
-    return resp.json["data"]
+    return success_data(resp)
 
 
 def queries(page: dict) -> list[str]:
@@ -69,7 +69,7 @@ def clear_debug_conversation(client, member, app_id):
     return client.post(f"/apps/{app_id}/conversations/delete-debug-conversation", headers=member.headers)
 
 
-# --- §1.13 messages -----------------------------------------------------------------------------
+# --- llmops-api.md §1.13 messages ---------------------------------------------------------------
 
 
 def test_messages_are_empty_before_the_first_chat(client, member):
@@ -173,7 +173,7 @@ def test_bad_paging_is_a_validate_error(client, member, query, field):
     assert_validate_error(debug_messages(client, member, app_id, **query), field)
 
 
-# --- §1.9, §1.10 long-term memory ------------------------------------------------------------------
+# --- llmops-api.md §1.9, §1.10 long-term memory ----------------------------------------------------
 
 
 def test_summary_is_refused_while_long_term_memory_is_off(client, member):
@@ -217,7 +217,7 @@ def test_summary_of_ten_thousand_characters_is_accepted(client, member):
     assert get_summary(client, member, app_id).json["data"]["summary"] == "记" * 10000
 
 
-# --- §1.14 clearing ---------------------------------------------------------------------------------
+# --- llmops-api.md §1.14 clearing -------------------------------------------------------------------
 
 
 def test_clearing_the_debug_conversation_starts_a_new_one(client, member):

@@ -1,4 +1,4 @@
-"""§4.8-4.14 documents: adding files in batches and the indexing pipeline behind them, progress,
+"""llmops-api.md §4.8-4.14 documents: adding files in batches and the indexing pipeline behind them, progress,
 names, switches, detail and deletion."""
 
 import hashlib
@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 
+from test.api.assertions import assert_not_found, assert_validate_error
 from test.api.knowledge_base import (
     FIXTURES,
     add_documents,
@@ -63,15 +64,6 @@ def set_enabled(client, member, dataset_id, document_id, enabled):
     return client.post(documents_path(dataset_id, document_id, "enabled"), json={"enabled": enabled}, headers=member.headers)
 
 
-def assert_validate_error(resp, field: str):
-    assert resp.status_code == 400, resp.json
-    assert resp.json["code"] == "validate_error"
-    assert resp.json["message"].startswith(f"{field}:"), resp.json["message"]
-
-
-def assert_not_found(resp):
-    assert resp.status_code == 404, resp.json
-    assert resp.json["code"] == "not_found"
 
 
 def long_text(paragraphs: int) -> bytes:
@@ -169,7 +161,7 @@ def test_a_custom_rule_is_applied_and_the_documents_misspelling_is_accepted(app,
     alpha, beta, gamma = (" ".join([word] * 60) for word in ("alpha", "beta", "gamma"))
     second = f"第二行 联系 admin@example.com 或访问 https://example.com/page {beta}"
     text = f"第一行  有   多余的空格 {alpha}\n{second}\n{second}\n第三行 {gamma}"
-    # D32: the document's own example spells the key `pre_proces_rules`.
+    # llmops-api-index.md D32: the document's own example spells the key `pre_proces_rules`.
     rule = {"pre_proces_rules": CUSTOM_RULE["pre_process_rules"], "segment": CUSTOM_RULE["segment"]}
     progress = build_document(
         app, client, member, dataset_id, "rules.txt", text.encode(), process_type="custom", rule=rule

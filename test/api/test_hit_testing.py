@@ -64,7 +64,7 @@ def hit(client, member, dataset_id, query, strategy="full_text", k=5, score=0.0)
 def hits(client, member, dataset_id, query, strategy="full_text", k=5, score=0.0) -> list[dict]:
     resp = hit(client, member, dataset_id, query, strategy, k, score)
     assert resp.status_code == 200 and resp.json["code"] == "success", resp.json
-    assert resp.json["message"] == ""  # D31: always present
+    assert resp.json["message"] == ""  # llmops-api-index.md D31: always present
     return resp.json["data"]
 
 

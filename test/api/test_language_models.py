@@ -1,11 +1,11 @@
-"""§12 language models: the catalog, one model, provider icons."""
+"""llmops-api.md §12 language models: the catalog, one model, provider icons."""
 
 import pytest
 
 PROVIDERS = ["openai", "deepseek", "moonshot", "tongyi", "zhipu", "ollama"]
 MODEL_KEYS = {
     "model", "label", "model_type", "context_window", "max_output_tokens", "features",
-    "metadata", "attributes", "parameters", "name", "context_windows",
+    "metadata", "attributes", "parameters", "name", "model_name", "context_windows",
 }
 PARAMETER_KEYS = {"name", "label", "type", "help", "required", "default", "min", "max", "precision", "options"}
 
@@ -24,7 +24,8 @@ def test_list_has_every_provider_in_position_order_with_models(client, member):
         assert provider["models"], provider["name"]
         for model in provider["models"]:
             assert set(model) == MODEL_KEYS
-            assert model["name"] == model["model"] and model["context_windows"] == model["context_window"]
+            assert model["name"] == model["model_name"] == model["model"]
+            assert model["context_windows"] == model["context_window"]
             assert set(model["features"]) <= {"tool_call", "agent_thought", "image_input"}
             assert model["max_output_tokens"] <= model["context_window"]
             pricing = model["metadata"]["pricing"]
@@ -49,7 +50,8 @@ def test_the_default_app_model_accepts_the_default_app_parameters(client, member
 def test_get_one_model(client, member):
     resp = client.get("/language-models/deepseek/deepseek-chat", headers=member.headers)
     data = resp.json["data"]
-    assert data["model"] == "deepseek-chat" and data["model_type"] == "chat"
+    assert set(data) == MODEL_KEYS
+    assert data["model"] == data["model_name"] == data["name"] == "deepseek-chat" and data["model_type"] == "chat"
     assert "tool_call" in data["features"] and data["context_window"] == 65536
 
 

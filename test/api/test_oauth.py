@@ -1,4 +1,4 @@
-"""§6.1-6.2 GitHub sign-in against a local server playing GitHub."""
+"""llmops-api.md §6.1-6.2 GitHub sign-in against a local server playing GitHub."""
 
 from urllib.parse import parse_qs, urlsplit
 

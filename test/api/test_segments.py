@@ -1,4 +1,4 @@
-"""§4.15-4.20 segments: list, add, update, switch, delete and detail, each reflected in the vector
+"""llmops-api.md §4.15-4.20 segments: list, add, update, switch, delete and detail, each reflected in the vector
 store and the keyword index before the answer."""
 
 import hashlib
@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from test.api.assertions import assert_not_found, assert_validate_error
 from test.api.knowledge_base import (
     add_documents,
     build_document,
@@ -60,15 +61,6 @@ def get_document(client, member, dataset_id, document_id):
     return client.get(f"/datasets/{dataset_id}/documents/{document_id}", headers=member.headers).json["data"]
 
 
-def assert_validate_error(resp, field: str):
-    assert resp.status_code == 400, resp.json
-    assert resp.json["code"] == "validate_error"
-    assert resp.json["message"].startswith(f"{field}:"), resp.json["message"]
-
-
-def assert_not_found(resp):
-    assert resp.status_code == 404, resp.json
-    assert resp.json["code"] == "not_found"
 
 
 # --- list and detail ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""§3.1 document upload, §3.2 image upload, and the public links that serve uploads back."""
+"""llmops-api.md §3.1 document upload, §3.2 image upload, and the public links that serve uploads back."""
 
 import hashlib
 import io
@@ -12,6 +12,7 @@ import pytest
 from internal.exception import NotFoundException
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.upload_file_service import UploadFileService
+from test.api.assertions import assert_validate_error
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
@@ -33,11 +34,6 @@ def upload_document(client, member, name, content):
 def upload_image(client, member, name, content):
     return post_file(client, "/upload-files/image", member, (name, content))
 
-
-def assert_validate_error(resp, status=400):
-    assert resp.status_code == status, resp.json
-    assert resp.json["code"] == "validate_error"
-    assert resp.json["message"].startswith("file:"), resp.json["message"]
 
 
 def test_upload_document_returns_its_record(app, client, member):
@@ -140,7 +136,7 @@ def test_image_content_decides_its_recorded_type(client, member):
     ],
 )
 def test_image_name_and_bytes_must_both_be_an_allowed_image(client, member, name, content):
-    assert_validate_error(upload_image(client, member, name, content), status=415)
+    assert_validate_error(upload_image(client, member, name, content), "file", status=415)
 
 
 @pytest.mark.parametrize(
@@ -156,25 +152,25 @@ def test_image_name_and_bytes_must_both_be_an_allowed_image(client, member, name
     ],
 )
 def test_document_type_outside_the_allow_list_is_refused(client, member, name, content):
-    assert_validate_error(upload_document(client, member, name, content), status=415)
+    assert_validate_error(upload_document(client, member, name, content), "file", status=415)
 
 
 @pytest.mark.parametrize("path", ["/upload-files/file", "/upload-files/image"])
 def test_file_field_rules(client, member, path):
     missing = client.post(path, data={"other": "value"}, headers=member.headers, content_type="multipart/form-data")
-    assert_validate_error(missing)
-    assert_validate_error(post_file(client, path, member, ("", b"")))  # an empty file input
-    assert_validate_error(post_file(client, path, member, ("empty.md", b"")))
-    assert_validate_error(post_file(client, path, member, ("a.png", PNG), ("b.png", PNG)))
-    assert_validate_error(post_file(client, path, member, ("a.png", PNG), field="upload"))
+    assert_validate_error(missing, "file")
+    assert_validate_error(post_file(client, path, member, ("", b"")), "file")  # an empty file input
+    assert_validate_error(post_file(client, path, member, ("empty.md", b"")), "file")
+    assert_validate_error(post_file(client, path, member, ("a.png", PNG), ("b.png", PNG)), "file")
+    assert_validate_error(post_file(client, path, member, ("a.png", PNG), field="upload"), "file")
     both = client.post(
         path,
         data={"file": (io.BytesIO(PNG), "a.png"), "file2": (io.BytesIO(PNG), "b.png")},
         headers=member.headers,
         content_type="multipart/form-data",
     )
-    assert_validate_error(both)
-    assert_validate_error(client.post(path, json={"file": "a.md"}, headers=member.headers), status=415)
+    assert_validate_error(both, "file")
+    assert_validate_error(client.post(path, json={"file": "a.md"}, headers=member.headers), "file", status=415)
 
 
 def test_a_file_of_exactly_15_mb_is_accepted_and_one_byte_more_is_too_large(client, member):
@@ -183,7 +179,7 @@ def test_a_file_of_exactly_15_mb_is_accepted_and_one_byte_more_is_too_large(clie
     assert exact.status_code == 200 and exact.json["data"]["size"] == MAX_UPLOAD_SIZE
 
     too_big = upload_document(client, member, "big.txt", b"a" * (MAX_UPLOAD_SIZE + 1))
-    assert_validate_error(too_big, status=413)
+    assert_validate_error(too_big, "file", status=413)
     assert "15MB" in too_big.json["message"]
 
 

@@ -8,12 +8,14 @@
 Each shape is compiled once; a run travels through it in the `configurable` of the call.
 Models with native tool calling get the tools bound; others read them from a ReAct prompt and
 answer with `Action:` lines. A stop request or the deadline ends the run at the next chunk or
-step. The sink gets the result as soon as the outcome is known (to store it and publish the
-terminal event); the graph winds down after.
+step; the stream may also end it at once (`end_early`) while the model is still silent. The sink
+gets the result as soon as the outcome is known (to store it and publish the terminal event);
+the graph winds down after.
 """
 
 import json
 import operator
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -29,9 +31,10 @@ from langgraph.types import Command
 
 from internal.core.retrieval.dataset_retrieval_tool import TOOL_NAME as DATASET_RETRIEVAL_TOOL
 from internal.core.text_processing.tokens import count_tokens
+from internal.model.conversation import MessageStatus
 
 from . import prompts, react
-from .entities import AgentConfig, AgentInput, AgentResult, RunStatus
+from .entities import AgentConfig, AgentInput, AgentResult
 from .events import AgentEvent, AgentEventType
 from .review import OutputMasker, blocks_input
 
@@ -79,6 +82,9 @@ class AgentRun:
         self.tools_by_name = {tool.name: tool for tool in config.tools}
         self._bound_llm = None
         self.finished = False
+        # Held while a step or the result is completed: `end_early` may come from another thread.
+        # Chunks take no lock (appending a part is atomic); steps and the end take it once each.
+        self._lock = threading.RLock()
         # The answer step being streamed: its id, start and text so far.
         self._answer_step: tuple[uuid.UUID, float, list[str]] | None = None
 
@@ -89,9 +95,10 @@ class AgentRun:
 
     def record(self, event: AgentEvent, publish: bool = True) -> None:
         """A completed step: published (unless its chunks already were) and kept for storing."""
-        if publish:
-            self.sink.publish(event)
-        self.result.thoughts.append(event)
+        with self._lock:
+            if publish:
+                self.sink.publish(event)
+            self.result.thoughts.append(event)
 
     def check(self) -> None:
         if self.sink.is_stopped():
@@ -195,14 +202,25 @@ class AgentRun:
 
     def finish(self, status: str, error: str = "") -> AgentResult:
         """Ends the run with `status` and hands the result to the sink; later calls change nothing."""
-        if self.finished:
+        return self._end(status, error, early=False)
+
+    def end_early(self, status: str, error: str = "") -> AgentResult:
+        """Ends the run from another thread (the stream, on a stop or past the deadline) while the
+        run's own thread may still wait for the model: the result is what was published so far
+        (text the output review still holds back is dropped), handed to the sink at once. The
+        run's thread notices at its next check and changes nothing."""
+        return self._end(status, error, early=True)
+
+    def _end(self, status: str, error: str, early: bool) -> AgentResult:
+        with self._lock:
+            if self.finished:
+                return self.result
+            self.finished = True
+            self._finish_answer_step(tokens=0, price=0.0, early=early)
+            self.result.status, self.result.error = status, error
+            self.result.latency = time.perf_counter() - self.started
+            self.sink.finish(self.result)
             return self.result
-        self.finished = True
-        self._finish_answer_step(tokens=0, price=0.0)
-        self.result.status, self.result.error = status, error
-        self.result.latency = time.perf_counter() - self.started
-        self.sink.finish(self.result)
-        return self.result
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -236,23 +254,29 @@ class AgentRun:
             )
         )
 
-    def _finish_answer_step(self, tokens: int, price: float) -> None:
-        if self._answer_step is None:
-            return
-        rest = self.masker.flush()
-        if rest:
-            self._publish_chunk(rest)
-        step_id, step_start, parts = self._answer_step
-        self._answer_step = None
-        answer = "".join(parts)
-        self.result.answer += answer
-        self.record(
-            self.event(
-                AgentEventType.AGENT_MESSAGE, id=step_id, thought=answer, answer=answer,
-                latency=time.perf_counter() - step_start, total_token_count=tokens, total_price=price,
-            ),
-            publish=False,
-        )
+    def _finish_answer_step(self, tokens: int, price: float, early: bool = False) -> None:
+        """Records the answer streamed so far as a step. `early` (another thread ends the run):
+        the text the masker holds back is dropped and the step stays open, since the run's
+        thread may still be streaming into it."""
+        with self._lock:
+            if self._answer_step is None:
+                return
+            if not early:
+                rest = self.masker.flush()
+                if rest:
+                    self._publish_chunk(rest)
+            step_id, step_start, parts = self._answer_step
+            if not early:
+                self._answer_step = None
+            answer = "".join(parts)
+            self.result.answer += answer
+            self.record(
+                self.event(
+                    AgentEventType.AGENT_MESSAGE, id=step_id, thought=answer, answer=answer,
+                    latency=time.perf_counter() - step_start, total_token_count=tokens, total_price=price,
+                ),
+                publish=False,
+            )
 
     def _usage(self, messages: list[BaseMessage], reply: AIMessageChunk) -> tuple[int, float]:
         """Tokens and price of one model call: the provider's usage, or counted offline."""
@@ -304,7 +328,7 @@ def _review_input(state: AgentState, config: RunnableConfig) -> dict:
     run = _run_of(config)
     if blocks_input(run.config.review, run.input.query):
         run.refuse()
-        run.finish(RunStatus.NORMAL)
+        run.finish(MessageStatus.NORMAL)
         return {"refused": True}
     return {}
 
@@ -317,7 +341,7 @@ def _call_model(state: AgentState, config: RunnableConfig) -> Command[Literal["c
     run = _run_of(config)
     reply, calls = run.call_model(state["messages"], state["iterations"])
     if not calls:
-        run.finish(RunStatus.NORMAL)  # the answer is final: nobody waits for the graph to wind down
+        run.finish(MessageStatus.NORMAL)  # the answer is final: nobody waits for the graph to wind down
     # Routed by the node itself: ~15% cheaper per run than a conditional edge reading the state.
     return Command(
         update={"messages": [reply], "pending_calls": calls, "iterations": state["iterations"] + 1},
@@ -354,8 +378,8 @@ class AgentRunner:
     """Runs one agent turn to the end and returns what it did; never raises. The result also
     goes to the sink's `finish` as soon as it is known."""
 
-    def run(self, config: AgentConfig, agent_input: AgentInput, sink: AgentEventSink, deadline: float) -> AgentResult:
-        run = AgentRun(config, agent_input, sink, deadline)
+    def run(self, run: AgentRun) -> AgentResult:
+        config, deadline = run.config, run.deadline
         # Without long-term memory there is nothing to recall: the prompt is ready from the start.
         messages = [] if config.long_term_memory else run.prompt()
         state: AgentState = {"messages": messages, "pending_calls": [], "iterations": 0, "refused": False}
@@ -365,15 +389,15 @@ class AgentRunner:
                 {"configurable": {"agent_run": run}, "recursion_limit": 2 * config.max_iterations + 4},
             )
         except AgentStopped:
-            return run.finish(RunStatus.STOP)
+            return run.finish(MessageStatus.STOP)
         except AgentTimedOut:
-            return run.finish(RunStatus.TIMEOUT, TIMEOUT_MESSAGE)
+            return run.finish(MessageStatus.TIMEOUT, TIMEOUT_MESSAGE)
         except Exception as exc:
             # A model request cut short by the run's deadline is the run timing out.
             if time.monotonic() >= deadline:
-                return run.finish(RunStatus.TIMEOUT, TIMEOUT_MESSAGE)
-            return run.finish(RunStatus.ERROR, describe_error(exc))
-        return run.finish(RunStatus.NORMAL)
+                return run.finish(MessageStatus.TIMEOUT, TIMEOUT_MESSAGE)
+            return run.finish(MessageStatus.ERROR, describe_error(exc))
+        return run.finish(MessageStatus.NORMAL)
 
 
 def describe_error(exc: Exception) -> str:

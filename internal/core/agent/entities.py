@@ -11,6 +11,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.tools import BaseTool
 
 from internal.core.language_model.entities import Pricing
+from internal.model.conversation import MessageStatus
 
 from .events import AgentEvent, AgentEventType
 
@@ -73,20 +74,13 @@ class AgentInput:
         )
 
 
-class RunStatus:
-    NORMAL = "normal"
-    STOP = "stop"
-    TIMEOUT = "timeout"
-    ERROR = "error"
-
-
 @dataclass
 class AgentResult:
     """A finished run: its answer, its completed steps in order, and what it cost."""
 
     answer: str = ""
     thoughts: list[AgentEvent] = field(default_factory=list)
-    status: str = RunStatus.NORMAL
+    status: str = MessageStatus.NORMAL
     error: str = ""
     input_tokens: int = 0
     output_tokens: int = 0

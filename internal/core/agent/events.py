@@ -53,7 +53,7 @@ class AgentEvent:
         return self.event in TERMINAL_EVENTS
 
     def to_json(self) -> str:
-        """The §1.11 event data: every field, in order; ids become strings (`default=str`)."""
+        """The llmops-api.md §1.11 event data: every field, in order; ids become strings (`default=str`)."""
         return json.dumps({name: getattr(self, name) for name in _FIELDS}, ensure_ascii=False, default=str)
 
 

@@ -1,9 +1,9 @@
 """What a new app's draft holds before anyone edits it.
 
-The model and its parameters are the document's "balanced" defaults (§1.2). For the other
+The model and its parameters are the document's "balanced" defaults (llmops-api.md §1.2). For the other
 fields the document is silent; these choices keep a new app a plain chat bot: three rounds of
 history, nothing bound, retrieval settings ready for when a dataset is bound, every optional
-feature off except suggested questions after an answer (D56), and `echo` as the voice.
+feature off except suggested questions after an answer (llmops-api-index.md D56), and `echo` as the voice.
 """
 
 import copy

@@ -1,4 +1,4 @@
-"""Enumerations and limits of the app configuration (§1.7-1.8)."""
+"""Enumerations and limits of the app configuration (llmops-api.md §1.7-1.8)."""
 
 from enum import Enum
 

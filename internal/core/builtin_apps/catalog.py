@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pkg.catalog_files import ICON_MIMETYPES, Icon, read_yaml
+from pkg.catalog_files import Icon, load_icon, read_yaml
 
 from internal.core.app_config import CONFIG_FIELDS
 
@@ -46,14 +46,6 @@ def _load_categories(path: Path) -> list[BuiltinAppCategory]:
     return categories
 
 
-def _load_icon(source: Path, file_name: str) -> Icon:
-    path = ICONS_DIR / file_name
-    mimetype = ICON_MIMETYPES.get(path.suffix.lower())
-    if mimetype is None or not path.is_file() or path.parent != ICONS_DIR:
-        raise BuiltinAppCatalogError(f"{source}: icon {file_name} must be an svg/png/jpeg file in {ICONS_DIR}")
-    return Icon(content=path.read_bytes(), mimetype=mimetype)
-
-
 def _load_template(path: Path, category_keys: set[str]) -> BuiltinApp:
     try:
         entity = BuiltinAppEntity.model_validate(read_yaml(path, BuiltinAppCatalogError))
@@ -66,7 +58,7 @@ def _load_template(path: Path, category_keys: set[str]) -> BuiltinApp:
     missing = [name for name in CONFIG_FIELDS if name not in entity.config]
     if missing:
         raise BuiltinAppCatalogError(f"{path}: config is missing {', '.join(missing)}")
-    return BuiltinApp(entity=entity, icon=_load_icon(path, entity.icon), source=path)
+    return BuiltinApp(entity=entity, icon=load_icon(ICONS_DIR, entity.icon, BuiltinAppCatalogError, path), source=path)
 
 
 class BuiltinAppCatalog:

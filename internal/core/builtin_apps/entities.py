@@ -24,7 +24,7 @@ class BuiltinAppEntity(_Entity):
     description: str = Field(max_length=800)
     created_at: int = Field(description="Unix seconds the template was published")
     # The draft configuration an app made from the template starts with, in the AppConfigUpdate
-    # shape (§1.8); checked by the same rules as an update when the application starts.
+    # shape (llmops-api.md §1.8); checked by the same rules as an update when the application starts.
     config: dict[str, Any]
 
     @property

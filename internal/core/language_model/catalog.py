@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from pkg.catalog_files import ICON_MIMETYPES, Icon, read_yaml
+from pkg.catalog_files import Icon, load_icon, read_yaml
 
 from .entities import ModelEntity, ProviderEntity
 
@@ -57,8 +57,7 @@ def _load_provider(folder: Path, templates: dict[str, dict]) -> tuple[ProviderEn
     icons = [p for p in folder.iterdir() if p.stem == "icon" and p.suffix in PROVIDER_ICON_SUFFIXES]
     if len(icons) != 1:
         raise LanguageModelCatalogError(f"{folder}: expected exactly one icon.svg or icon.png")
-    icon = Icon(icons[0].read_bytes(), ICON_MIMETYPES[icons[0].suffix])
-    return provider, icon
+    return provider, load_icon(folder, icons[0].name, LanguageModelCatalogError, folder)
 
 
 class LanguageModelCatalog:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, create_model
 
-from pkg.catalog_files import ICON_MIMETYPES, Icon, read_yaml
+from pkg.catalog_files import Icon, load_icon, read_yaml
 
 from .base import BuiltinTool
 from .entities import CategoryEntity, ProviderEntity, ToolEntity, ToolInputType
@@ -93,14 +93,6 @@ def _check_tool_class(tool: ToolEntity, tool_class: type[BuiltinTool], where: st
                 raise BuiltinToolCatalogError(f"{where}: default of param {param.name} is invalid: {exc}") from exc
 
 
-def _load_icon(folder: Path, file_name: str) -> Icon:
-    path = folder / file_name
-    mimetype = ICON_MIMETYPES.get(path.suffix.lower())
-    if mimetype is None or not path.is_file() or path.parent != folder:
-        raise BuiltinToolCatalogError(f"{folder / PROVIDER_FILE}: icon {file_name} must be an svg/png/jpeg file in the folder")
-    return Icon(content=path.read_bytes(), mimetype=mimetype)
-
-
 def _load_provider(folder: Path, category_keys: set[str]) -> BuiltinProvider:
     where = str(folder / PROVIDER_FILE)
     try:
@@ -119,7 +111,7 @@ def _load_provider(folder: Path, category_keys: set[str]) -> BuiltinProvider:
         tool_class = _find_tool_class(f"{PROVIDERS_PACKAGE}.{folder.name}.{tool.name}")
         _check_tool_class(tool, tool_class, f"{where} ({tool.name})")
         tools[tool.name] = BuiltinToolDefinition(tool, tool_class, build_args_schema(tool))
-    return BuiltinProvider(entity=entity, icon=_load_icon(folder, entity.icon), tools=tools)
+    return BuiltinProvider(entity=entity, icon=load_icon(folder, entity.icon, BuiltinToolCatalogError, where), tools=tools)
 
 
 def _load_categories(path: Path) -> list[CategoryEntity]:
