@@ -53,13 +53,13 @@ class AccountService(BaseService):
     def password_login(self, email: str, password: str, ip: str) -> Credential:
         security = self.settings.security
         failures_key = LOGIN_FAILURES_KEY.format(email=email, ip=ip)
-        failures = int(self.kv_store.get(failures_key) or 0)
-        if failures >= security.login_max_failures:
+        # Each attempt takes its slot before the slow hash check: checking first and counting
+        # after let every concurrent attempt through while the first ones were still hashing.
+        if not self.kv_store.reserve(failures_key, security.login_max_failures, security.login_lockout_seconds):
             raise FailException("登录失败次数过多，请稍后再试")
 
         account = self.get_account_by_email(email)
-        if account is None or not verify_password(password, account.password_hash):
-            self.kv_store.incr(failures_key, ttl=security.login_lockout_seconds)
+        if not verify_password(password, account.password_hash if account else None) or account is None:
             raise FailException("账号不存在或者密码错误，请核实后重试")
 
         self.kv_store.delete(failures_key)
