@@ -81,6 +81,8 @@ class OAuthSettings(_Group):
     github_oauth_base: str = "https://github.com"
     github_api_base: str = "https://api.github.com"
     oauth_http_timeout: float = 10.0
+    oauth_require_state: bool = Field(False, description="Refuse sign-in callbacks without the signed state (recommended in production)")
+    oauth_state_ttl: int = Field(600, ge=1, description="Seconds a sign-in started with GET /oauth/:provider may take")
 
 
 class ProviderSettings(_Group):
