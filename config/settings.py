@@ -47,6 +47,7 @@ class ObjectStorageSettings(_Group):
     cos_domain: str = Field("", description="Public domain (CDN or custom) in file URLs; empty: the bucket's own domain")
     cos_endpoint_override: str = Field("", description="host:port to send COS requests to instead of the bucket's domain")
     cos_timeout: float = Field(30.0, gt=0, description="Seconds before a COS request gives up")
+    upload_link_ttl: int = Field(3600, ge=1, description="Seconds a signed link to an uploaded document stays valid")
 
 
 class DatabaseSettings(_Group):

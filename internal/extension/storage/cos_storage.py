@@ -47,9 +47,11 @@ class CosStorage(ObjectStorage):
         )
         self.client = CosS3Client(config)
 
-    def save(self, key, data, content_type):
+    def save(self, key, data, content_type, private=False):
+        # A private object stays unreadable without a signature even in a public-read bucket.
+        options = {"ACL": "private"} if private else {}
         try:
-            self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type)
+            self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type, **options)
         except (CosClientError, CosServiceError) as exc:
             raise StorageError(f"COS put_object {key!r} failed: {_describe(exc)}") from exc
 
@@ -81,6 +83,9 @@ class CosStorage(ObjectStorage):
             base = self.domain if "://" in self.domain else f"{self.scheme}://{self.domain}"
             return f"{base}/{quote(check_key(key))}"
         return self.client.get_object_url(Bucket=self.bucket, Key=check_key(key))
+
+    def presigned_url(self, key, expires_in):
+        return self.client.get_presigned_url(Bucket=self.bucket, Key=check_key(key), Method="GET", Expired=expires_in)
 
 
 def _describe(exc: Exception) -> str:
