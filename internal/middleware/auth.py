@@ -1,4 +1,4 @@
-"""Authenticates each request the way its endpoint declares: JWT, API key, or none."""
+"""Authenticates each request the way its endpoint declares: JWT, optional JWT, API key, or none."""
 
 import uuid
 from dataclasses import dataclass
