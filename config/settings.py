@@ -47,6 +47,7 @@ class ObjectStorageSettings(_Group):
     cos_domain: str = Field("", description="Public domain (CDN or custom) in file URLs; empty: the bucket's own domain")
     cos_endpoint_override: str = Field("", description="host:port to send COS requests to instead of the bucket's domain")
     cos_timeout: float = Field(30.0, gt=0, description="Seconds before a COS request gives up")
+    upload_link_ttl: int = Field(3600, ge=1, description="Seconds a signed link to an uploaded document stays valid")
 
 
 class DatabaseSettings(_Group):
@@ -81,6 +82,8 @@ class OAuthSettings(_Group):
     github_oauth_base: str = "https://github.com"
     github_api_base: str = "https://api.github.com"
     oauth_http_timeout: float = 10.0
+    oauth_require_state: bool = Field(False, description="Refuse sign-in callbacks without the signed state (recommended in production)")
+    oauth_state_ttl: int = Field(600, ge=1, description="Seconds a sign-in started with GET /oauth/:provider may take")
 
 
 class ProviderSettings(_Group):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from injector import inject
 
-from internal.middleware import current_account
+from internal.middleware import current_account, current_token_claims
 from internal.schema.account import AccountResp, UpdateAvatarReq, UpdateNameReq, UpdatePasswordReq
 from internal.service.account_service import AccountService
 from pkg.response import success_json, success_message
@@ -25,8 +25,9 @@ class AccountHandler:
 
     @endpoint(body=UpdatePasswordReq, tags=("account",))
     def update_password(self, body: UpdatePasswordReq):
-        """Change the password (8-16 characters, at least one letter and one digit)."""
-        self.account_service.update_password(current_account(), body.password)
+        """Change the password (8-16 characters, at least one letter and one digit); every other
+        session of the account is signed out, this one stays signed in."""
+        self.account_service.update_password(current_account(), body.password, current_token_claims())
         return success_message("修改当前登录账号密码成功")
 
     @endpoint(body=UpdateNameReq, tags=("account",))

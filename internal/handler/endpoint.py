@@ -44,7 +44,12 @@ api_doc = SpecTree(
     naming_strategy=lambda model: model.__name__.replace("[", "_").replace("]", "").replace(",", "_"),
 )
 
-_SECURITY = {AuthKind.JWT: {"access_token": []}, AuthKind.API_KEY: {"api_key": []}, AuthKind.NONE: {}}
+_SECURITY = {
+    AuthKind.JWT: {"access_token": []},
+    AuthKind.API_KEY: {"api_key": []},
+    AuthKind.NONE: {},
+    AuthKind.OPTIONAL_JWT: {"access_token": []},
+}
 
 
 def _json_body() -> dict:

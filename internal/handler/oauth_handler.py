@@ -21,11 +21,13 @@ class OAuthHandler:
 
     @endpoint(auth=AuthKind.NONE, resp=RedirectResp, tags=("auth",))
     def provider(self, provider_name: str):
-        """The third-party provider's consent page to send the browser to."""
+        """The third-party provider's consent page to send the browser to, with a signed,
+        single-use `state` that the callback must bring back."""
         return success_json({"redirect_url": self.oauth_service.redirect_url(provider_name)})
 
     @endpoint(auth=AuthKind.NONE, body=AuthorizeReq, resp=CredentialResp, tags=("auth",))
     def authorize(self, provider_name: str, body: AuthorizeReq):
-        """Exchange the provider's code for an access token, creating the account on first sign-in."""
-        credential = self.oauth_service.authorize(provider_name, body.code, request.remote_addr or "")
+        """Exchange the provider's code (and the `state` sent back with it) for an access token,
+        creating the account on first sign-in."""
+        credential = self.oauth_service.authorize(provider_name, body.code, body.state, request.remote_addr or "")
         return success_json(asdict(credential))

@@ -1,5 +1,6 @@
-"""Authenticates each request the way its endpoint declares: JWT, API key, or none."""
+"""Authenticates each request the way its endpoint declares: JWT, optional JWT, API key, or none."""
 
+import uuid
 from dataclasses import dataclass
 from enum import Enum
 
@@ -16,6 +17,8 @@ class AuthKind(str, Enum):
     JWT = "jwt"
     API_KEY = "api_key"
     NONE = "none"
+    # A token is checked when sent; without one the request goes on anonymously.
+    OPTIONAL_JWT = "optional_jwt"
 
 
 def bearer_token(req: Request) -> str:
@@ -42,6 +45,10 @@ class AuthMiddleware:
 
     def authenticate(self, kind: AuthKind) -> None:
         """Check the request's credential of `kind` and remember whose it is for the request."""
+        if kind is AuthKind.OPTIONAL_JWT:
+            g.account = None
+            if "Authorization" in request.headers:
+                kind = AuthKind.JWT
         if kind is AuthKind.JWT:
             g.account, g.token_claims = self.account_service.authenticate(bearer_token(request))
         elif kind is AuthKind.API_KEY:
@@ -56,6 +63,12 @@ class AuthMiddleware:
 
 def current_account() -> Account:
     return g.account
+
+
+def current_account_id_or_none() -> uuid.UUID | None:
+    """The signed-in account's id on an OPTIONAL_JWT route, None for an anonymous request."""
+    account = g.get("account")
+    return account.id if account is not None else None
 
 
 def current_token_claims() -> dict:

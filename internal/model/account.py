@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from internal.extension.database import UTCDateTime, db, utcnow
@@ -19,6 +19,9 @@ class Account(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_login_ip: Mapped[str] = mapped_column(String(64), default="")
+    # Access tokens carry the version they were issued under; changing the password moves it on,
+    # which refuses every token issued before (but the one that made the change).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

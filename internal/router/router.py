@@ -109,6 +109,7 @@ class Router:
             # 03 upload files
             ("POST", "/upload-files/file", self.upload_file_handler.upload_file),
             ("POST", "/upload-files/image", self.upload_file_handler.upload_image),
+            ("GET", "/upload-files/<uuid:upload_file_id>/signed-url", self.upload_file_handler.signed_link),
             ("GET", "/upload-files/<path:key>", self.upload_file_handler.serve_upload_file),
             # 04 hit testing
             ("POST", "/datasets/<uuid:dataset_id>/hit", self.dataset_hit_handler.hit),

@@ -29,6 +29,8 @@ class PasswordLoginReq(RequestModel):
 
 class AuthorizeReq(RequestModel):
     code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    # The `state` the provider sent back with the code; empty: none (see OAUTH_REQUIRE_STATE).
+    state: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1024)] = ""
 
 
 class CredentialResp(BaseModel):

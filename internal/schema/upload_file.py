@@ -1,6 +1,7 @@
 import uuid
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from .common import ResponseModel, Timestamp
 
@@ -21,3 +22,17 @@ class UploadFileResp(ResponseModel):
 
 class UploadImageResp(BaseModel):
     image_url: str
+
+
+class ServeUploadFileReq(BaseModel):
+    """The signature of a signed link; other query parameters (cache busters) are ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    expires: Annotated[int, Field(ge=0)] | None = None
+    signature: Annotated[str, Field(max_length=128)] = ""
+
+
+class SignedLinkResp(BaseModel):
+    url: str
+    expire_at: int

@@ -53,13 +53,13 @@ class AccountService(BaseService):
     def password_login(self, email: str, password: str, ip: str) -> Credential:
         security = self.settings.security
         failures_key = LOGIN_FAILURES_KEY.format(email=email, ip=ip)
-        failures = int(self.kv_store.get(failures_key) or 0)
-        if failures >= security.login_max_failures:
+        # Each attempt takes its slot before the slow hash check: checking first and counting
+        # after let every concurrent attempt through while the first ones were still hashing.
+        if not self.kv_store.reserve(failures_key, security.login_max_failures, security.login_lockout_seconds):
             raise FailException("登录失败次数过多，请稍后再试")
 
         account = self.get_account_by_email(email)
-        if account is None or not verify_password(password, account.password_hash):
-            self.kv_store.incr(failures_key, ttl=security.login_lockout_seconds)
+        if not verify_password(password, account.password_hash if account else None) or account is None:
             raise FailException("账号不存在或者密码错误，请核实后重试")
 
         self.kv_store.delete(failures_key)
@@ -69,14 +69,21 @@ class AccountService(BaseService):
         with self.db.auto_commit():
             account.last_login_at = utcnow()
             account.last_login_ip = ip
-        return self.jwt_service.issue(account.id)
+        return self.jwt_service.issue(account.id, account.token_version)
 
     def logout(self, claims: dict) -> None:
         self.jwt_service.revoke(claims)
 
-    def update_password(self, account: Account, password: str) -> None:
+    def update_password(self, account: Account, password: str, claims: dict) -> None:
+        """Set a new password and sign out every other session of the account: their tokens
+        were issued under the old version; the token of this request (`claims`) stays valid."""
+        password_hash = hash_password(password)
+        token_version = account.token_version + 1
+        # Kept before the version moves on, so this session's next request is never refused.
+        self.jwt_service.keep(claims, token_version)
         with self.db.auto_commit():
-            account.password_hash = hash_password(password)
+            account.password_hash = password_hash
+            account.token_version = token_version
 
     def update_name(self, account: Account, name: str) -> None:
         with self.db.auto_commit():
@@ -96,4 +103,5 @@ class AccountService(BaseService):
         account = self.get_account(account_id)
         if account is None:
             raise UnauthorizedException("当前账户不存在，请重新登录")
+        self.jwt_service.check_version(claims, account.token_version)
         return account, claims

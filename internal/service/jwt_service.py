@@ -14,6 +14,8 @@ from internal.extension.kv_store import KeyValueStore
 
 ISSUER = "llmops"
 REVOKED_KEY = "revoked_token:{jti}"
+# A token issued before a password change that stays valid: the one that made the change.
+KEPT_KEY = "kept_token:{jti}"
 EXPIRED = "授权凭证已过期，请重新登录"
 # Tokens whose signature and claims were checked, kept: a client sends the same one on every request.
 DECODED_TOKENS_KEPT = 4096
@@ -37,10 +39,12 @@ class JwtService:
     settings: Settings
     kv_store: KeyValueStore
 
-    def issue(self, account_id: uuid.UUID) -> Credential:
+    def issue(self, account_id: uuid.UUID, token_version: int = 0) -> Credential:
         now = int(time.time())
         expire_at = now + self.settings.security.jwt_expires_in
         claims = {"sub": str(account_id), "iss": ISSUER, "iat": now, "exp": expire_at, "jti": uuid.uuid4().hex}
+        if token_version:
+            claims["ver"] = token_version
         token = jwt.encode(claims, self.settings.jwt_secret_key, algorithm="HS256")
         return Credential(access_token=token, expire_at=expire_at)
 
@@ -56,6 +60,20 @@ class JwtService:
         if self.kv_store.exists(REVOKED_KEY.format(jti=claims["jti"])):
             raise UnauthorizedException("授权凭证已失效，请重新登录")
         return claims
+
+    def check_version(self, claims: dict, token_version: int) -> None:
+        """Refuse a token issued under an older version of its account's credentials, unless it
+        is the token kept through that change. The common case costs one comparison."""
+        if claims.get("ver", 0) == token_version:
+            return
+        if self.kv_store.get(KEPT_KEY.format(jti=claims["jti"])) != str(token_version):
+            raise UnauthorizedException("授权凭证已失效，请重新登录")
+
+    def keep(self, claims: dict, token_version: int) -> None:
+        """Let this token stay valid under `token_version` until it expires."""
+        remaining = int(claims["exp"]) - int(time.time())
+        if remaining > 0:
+            self.kv_store.set(KEPT_KEY.format(jti=claims["jti"]), str(token_version), ttl=remaining + 1)
 
     def revoke(self, claims: dict) -> None:
         """Refuse the token from now until it would have expired anyway."""

@@ -1,16 +1,28 @@
-"""Uploaded files (llmops-api.md §3.1-3.2): type rules, object storage, and the record other modules refer to."""
+"""Uploaded files (llmops-api.md §3.1-3.2): type rules, object storage, the record other modules
+refer to, and who may read a file back (images: anyone with the key; documents: the owner or a
+signed link)."""
 
 import hashlib
+import hmac
 import logging
 import os
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from injector import inject
 from sqlalchemy import select
 
-from internal.exception import FailException, NotFoundException, ValidateErrorException
+from config import Settings
+from internal.exception import (
+    FailException,
+    ForbiddenException,
+    NotFoundException,
+    UnauthorizedException,
+    ValidateErrorException,
+)
 from internal.extension.storage import ObjectNotFoundError, ObjectStorage, StorageError
 from internal.model import UploadFile
 
@@ -68,10 +80,21 @@ def _unsupported(allowed: dict[str, str]) -> ValidateErrorException:
     return ValidateErrorException(f"file: 不支持的文件类型，仅支持{names}", status=415)
 
 
+def is_image(upload: UploadFile) -> bool:
+    return upload.mime_type.startswith("image/")
+
+
+@dataclass
+class SignedLink:
+    url: str
+    expire_at: int
+
+
 @inject
 @dataclass
 class UploadFileService(BaseService):
     storage: ObjectStorage
+    settings: Settings
 
     def upload_document(self, account_id: uuid.UUID, filename: str | None, data: bytes) -> UploadFile:
         name = display_name(filename)
@@ -81,7 +104,7 @@ class UploadFileService(BaseService):
         signatures = _DOCUMENT_SIGNATURES.get(extension)
         if signatures and not data.startswith(signatures):
             raise ValidateErrorException(f"file: 文件内容与扩展名{extension}不符", status=415)
-        return self._store(account_id, name, extension, DOCUMENT_MIME_TYPES[extension], data)
+        return self._store(account_id, name, extension, DOCUMENT_MIME_TYPES[extension], data, private=True)
 
     def upload_image(self, account_id: uuid.UUID, filename: str | None, data: bytes) -> str:
         """Store an image and return its public URL; the name must say image and the bytes must be one."""
@@ -104,20 +127,62 @@ class UploadFileService(BaseService):
         except ObjectNotFoundError:
             raise NotFoundException("上传文件内容不存在") from None
 
-    def load_public(self, key: str) -> tuple[UploadFile, bytes]:
-        """A recorded upload by its key, for the public link; only keys this service issued resolve."""
+    def signed_link(self, account_id: uuid.UUID, upload_file_id: uuid.UUID) -> SignedLink:
+        """A link to an upload of `account_id` that anyone may open until it expires: the storage
+        backend's own presigned URL (COS), or the API's serving route with a signature."""
+        upload = self.get(account_id, upload_file_id)
+        ttl = self.settings.object_storage.upload_link_ttl
+        expire_at = int(time.time()) + ttl
+        url = self.storage.presigned_url(upload.key, ttl)
+        if url is None:
+            query = urlencode({"expires": expire_at, "signature": self._signature(upload.key, expire_at)})
+            url = f"{self.storage.public_url(upload.key)}?{query}"
+        return SignedLink(url=url, expire_at=expire_at)
+
+    def _signature(self, key: str, expires: int) -> str:
+        # A key of its own, derived from the token key, so a link signature is never a token's.
+        link_key = hmac.new(self.settings.jwt_secret_key.encode(), b"upload-file-link", hashlib.sha256).digest()
+        return hmac.new(link_key, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def _check_read_access(self, upload: UploadFile, account_id: uuid.UUID | None, expires: int | None, signature: str) -> None:
+        """Images are public behind their unguessable key (front ends show them in <img>);
+        documents need their owner's token or an unexpired link signed for them."""
+        if is_image(upload):
+            return
+        if signature or expires is not None:
+            valid = (
+                expires is not None
+                and expires >= time.time()
+                and hmac.compare_digest(signature, self._signature(upload.key, expires))
+            )
+            if not valid:
+                raise ForbiddenException("文件链接无效或已过期")
+            return
+        if account_id is None:
+            raise UnauthorizedException("该文件需要授权访问，请登录或使用签名链接")
+        if account_id != upload.account_id:
+            raise NotFoundException("文件不存在")
+
+    def load_served(
+        self, key: str, account_id: uuid.UUID | None = None, expires: int | None = None, signature: str = ""
+    ) -> tuple[UploadFile, bytes]:
+        """A recorded upload by its key, for the serving route, if the caller may read it; only
+        keys this service issued resolve."""
         upload = self.db.session.scalar(select(UploadFile).where(UploadFile.key == key))
         if upload is None:
             raise NotFoundException("文件不存在")
+        self._check_read_access(upload, account_id, expires, signature)
         try:
             return upload, self.storage.load(upload.key)
         except ObjectNotFoundError:
             raise NotFoundException("文件不存在") from None
 
-    def _store(self, account_id: uuid.UUID, name: str, extension: str, mime_type: str, data: bytes) -> UploadFile:
+    def _store(
+        self, account_id: uuid.UUID, name: str, extension: str, mime_type: str, data: bytes, private: bool = False
+    ) -> UploadFile:
         key = f"{datetime.now(UTC):%Y/%m/%d}/{uuid.uuid4()}{extension}"
         try:
-            self.storage.save(key, data, mime_type)
+            self.storage.save(key, data, mime_type, private=private)
         except StorageError:
             logger.exception("Saving upload %s failed", key)
             raise FailException("上传文件失败，请稍后重试") from None

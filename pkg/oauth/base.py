@@ -14,6 +14,8 @@ class OAuthUserInfo:
     name: str
     email: str
     avatar: str = ""
+    # Whether the provider vouches that the user owns `email`; only then may it reach an account.
+    email_verified: bool = False
 
 
 class OAuth(ABC):
@@ -23,8 +25,9 @@ class OAuth(ABC):
         self.redirect_uri = redirect_uri
 
     @abstractmethod
-    def authorization_url(self) -> str:
-        """Where the browser goes to ask the user for consent."""
+    def authorization_url(self, state: str = "") -> str:
+        """Where the browser goes to ask the user for consent; the provider sends `state` back
+        unchanged with the code."""
 
     @abstractmethod
     def get_access_token(self, code: str) -> str: ...

@@ -22,8 +22,11 @@ class GithubOAuth(OAuth):
         self.api_base = api_base.rstrip("/")
         self.timeout = timeout
 
-    def authorization_url(self) -> str:
-        query = urlencode({"client_id": self.client_id, "redirect_uri": self.redirect_uri, "scope": "user:email"})
+    def authorization_url(self, state: str = "") -> str:
+        params = {"client_id": self.client_id, "redirect_uri": self.redirect_uri, "scope": "user:email"}
+        if state:
+            params["state"] = state
+        query = urlencode(params)
         return f"{self.oauth_base}/login/oauth/authorize?{query}"
 
     def _request(self, method: str, url: str, **kwargs) -> dict | list:
@@ -57,18 +60,25 @@ class GithubOAuth(OAuth):
         user = self._request("GET", f"{self.api_base}/user", headers=headers)
         if not isinstance(user, dict) or "id" not in user:
             raise OAuthError("GitHub returned no user")
-        email = user.get("email")
+        # The profile's public email says nothing about ownership: only the emails endpoint
+        # tells which addresses GitHub verified (and shows private ones).
+        emails = self._request("GET", f"{self.api_base}/user/emails", headers=headers)
+        entries = [e for e in emails if isinstance(e, dict) and e.get("email")] if isinstance(emails, list) else []
+        verified = {e["email"].lower(): e for e in entries if e.get("verified") is True}
+        public = user.get("email") or ""
+        if public.lower() in verified:
+            email, email_verified = public, True
+        elif verified:
+            chosen = next((e for e in verified.values() if e.get("primary")), next(iter(verified.values())))
+            email, email_verified = chosen["email"], True
+        else:
+            email, email_verified = public or next((e["email"] for e in entries), ""), False
         if not email:
-            # A private email is only visible through the emails endpoint.
-            emails = self._request("GET", f"{self.api_base}/user/emails", headers=headers)
-            verified = [e for e in emails if isinstance(e, dict) and e.get("verified")] if isinstance(emails, list) else []
-            primary = next((e for e in verified if e.get("primary")), verified[0] if verified else None)
-            email = primary.get("email") if primary else None
-        if not email:
-            raise OAuthError("GitHub account has no verified email")
+            raise OAuthError("GitHub account has no email")
         return OAuthUserInfo(
             id=str(user["id"]),
             name=user.get("name") or user.get("login") or email.split("@")[0],
             email=email,
             avatar=user.get("avatar_url") or "",
+            email_verified=email_verified,
         )

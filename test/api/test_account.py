@@ -23,6 +23,32 @@ def test_change_password_then_sign_in_with_the_new_one_only(client, member):
     assert old.json["code"] == "fail" and new.json["code"] == "success"
 
 
+def test_changing_the_password_signs_out_every_other_session(client, member):
+    def sign_in(password):
+        return client.post("/auth/password-login", json={"email": member.email, "password": password}).json["data"]["access_token"]
+
+    def status(token):
+        return client.get("/account", headers={"Authorization": f"Bearer {token}"}).status_code
+
+    other_session = sign_in(PASSWORD)
+    assert status(other_session) == 200
+
+    resp = client.post("/account/password", json={"password": "newpass99"}, headers=member.headers)
+    assert resp.json == {"code": "success", "data": {}, "message": "修改当前登录账号密码成功"}
+
+    refused = client.get("/account", headers={"Authorization": f"Bearer {other_session}"})
+    assert refused.status_code == 401 and refused.json["code"] == "unauthorized"
+    assert status(member.token) == 200  # the session that made the change stays signed in
+
+    # A session started with the new password works, and a second change ends the kept one too.
+    new_session = sign_in("newpass99")
+    assert status(new_session) == 200
+    resp = client.post("/account/password", json={"password": "newpass100"}, headers={"Authorization": f"Bearer {new_session}"})
+    assert resp.json["code"] == "success"
+    assert status(new_session) == 200
+    assert status(member.token) == 401 and status(other_session) == 401
+
+
 @pytest.mark.parametrize("password", ["short1", "abcdefghijklmnop1", "onlyletters", "12345678", "", None, 12345678])
 def test_invalid_new_password_is_rejected_and_nothing_changes(client, member, password):
     resp = client.post("/account/password", json={"password": password}, headers=member.headers)

@@ -1,7 +1,10 @@
 """llmops-api.md §6.3 password sign-in and §6.4 sign-out, plus how every protected route treats tokens."""
 
+import statistics
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import jwt
 import pytest
@@ -159,3 +162,57 @@ def test_each_member_sees_only_their_own_account(app, client):
     first, second = create_member(app, client), create_member(app, client)
     assert client.get("/account", headers=first.headers).json["data"]["id"] == str(first.id)
     assert client.get("/account", headers=second.headers).json["data"]["id"] == str(second.id)
+
+
+def test_concurrent_wrong_passwords_are_checked_at_most_the_allowed_number_of_times(app, member):
+    """40 wrong passwords at once for one email: only LOGIN_MAX_FAILURES of them reach the
+    password check, the others are refused as locked out, even while the first ones hash."""
+    attempts = 40
+    allowed = app.extensions["injector"].get(__import__("config").Settings).security.login_max_failures
+    start = threading.Barrier(attempts)
+
+    def attempt(_):
+        client = app.test_client()
+        start.wait()
+        return login(client, member.email, "wrong1234").json
+
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        answers = list(pool.map(attempt, range(attempts)))
+
+    assert all(answer["code"] == "fail" for answer in answers)
+    checked = [a for a in answers if a["message"] == "账号不存在或者密码错误，请核实后重试"]
+    locked = [a for a in answers if "次数过多" in a["message"]]
+    assert len(checked) == allowed and len(locked) == attempts - allowed
+    # The right password is locked out as well until the window ends.
+    assert "次数过多" in login(app.test_client(), member.email, PASSWORD).json["message"]
+
+
+def test_a_successful_sign_in_clears_earlier_failures(client, member):
+    for _ in range(4):
+        login(client, member.email, "wrong1234")
+    assert login(client, member.email, PASSWORD).json["code"] == "success"
+    for _ in range(4):
+        assert "次数过多" not in login(client, member.email, "wrong1234").json["message"]
+
+
+def test_unknown_email_takes_as_long_as_a_wrong_password(client, member):
+    """Answering an unknown email faster than a wrong password would tell which emails have
+    accounts. Each sample comes from its own address so that the lockout never cuts one short."""
+    samples = 9
+
+    def timed(email, address):
+        started = time.perf_counter()
+        resp = client.post(
+            "/auth/password-login",
+            json={"email": email, "password": "wrong1234"},
+            environ_overrides={"REMOTE_ADDR": address},
+        )
+        elapsed = time.perf_counter() - started
+        assert resp.json["message"] == "账号不存在或者密码错误，请核实后重试"
+        return elapsed
+
+    wrong, unknown = [], []
+    for i in range(samples):  # interleaved, so a busy moment of the machine slows both alike
+        wrong.append(timed(member.email, f"10.11.0.{i}"))
+        unknown.append(timed(f"nobody-{uuid.uuid4().hex[:8]}@example.com", f"10.12.0.{i}"))
+    assert statistics.median(unknown) >= 0.5 * statistics.median(wrong)

@@ -1,7 +1,12 @@
 """llmops-api.md §6.1-6.2 GitHub sign-in against a local server playing GitHub."""
 
+import time
+import uuid
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
+
+from config import Settings
 from test.fakes.github import GithubUser
 
 
@@ -14,6 +19,7 @@ def test_redirect_url_points_at_github_authorize_with_client_and_scope(client, f
     assert query["client_id"] == ["test-client-id"]
     assert query["redirect_uri"] == ["http://localhost:5173/oauth/authorize/github"]
     assert query["scope"] == ["user:email"]
+    assert query["state"][0]
 
 
 def test_unknown_provider_is_not_found(client):
@@ -88,3 +94,97 @@ def test_code_is_required(client):
     for body in ({}, {"code": ""}, {"code": 123}):
         resp = client.post("/oauth/authorize/github", json=body)
         assert resp.json["code"] == "validate_error" and resp.json["message"].startswith("code:")
+
+
+def _state_from_redirect(client) -> str:
+    url = urlsplit(client.get("/oauth/github").json["data"]["redirect_url"])
+    return parse_qs(url.query)["state"][0]
+
+
+def _authorize_with_state(client, fake_github, user, state):
+    return client.post("/oauth/authorize/github", json={"code": fake_github.issue_code(user), "state": state})
+
+
+def _assert_invalid_state(resp):
+    assert resp.status_code == 400 and resp.json["code"] == "validate_error", resp.json
+    assert resp.json["data"] == {} and resp.json["message"].startswith("state:")
+
+
+def test_redirect_url_carries_a_signed_state_that_the_callback_may_bring_back_once(client, fake_github):
+    first, second = _state_from_redirect(client), _state_from_redirect(client)
+    assert first != second  # one per sign-in
+
+    user = GithubUser(id=9101, login="stately", name="State", email="stately@example.com")
+    resp = _authorize_with_state(client, fake_github, user, first)
+    assert resp.json["code"] == "success", resp.json
+
+    # The same state again (a replayed callback) is refused, before the code is even used.
+    code = fake_github.issue_code(user)
+    _assert_invalid_state(client.post("/oauth/authorize/github", json={"code": code, "state": first}))
+    assert code in fake_github.codes
+    assert _authorize_with_state(client, fake_github, user, second).json["code"] == "success"
+
+
+def test_forged_tampered_or_expired_state_is_refused(app, client, fake_github):
+    settings = app.extensions["injector"].get(Settings)
+    user = GithubUser(id=9102, login="forger", name="Forger", email="forger@example.com")
+    now = int(time.time())
+    good = {"iss": "llmops", "aud": "oauth-state:github", "iat": now, "exp": now + 60, "jti": uuid.uuid4().hex}
+    header, payload, signature = _state_from_redirect(client).split(".")
+    states = [
+        "not-a-state",
+        f"{header}.{payload}.{signature[:-2]}xx",  # tampered signature
+        jwt.encode(good, "another-key-" * 4, algorithm="HS256"),  # not signed by this API
+        jwt.encode({**good, "exp": now - 5}, settings.jwt_secret_key, algorithm="HS256"),  # expired
+        jwt.encode({**good, "aud": "oauth-state:gitlab"}, settings.jwt_secret_key, algorithm="HS256"),  # other provider
+        # an access token is signed with the same key but is no state
+        jwt.encode({"sub": str(uuid.uuid4()), "iss": "llmops", "exp": now + 60, "jti": "a"}, settings.jwt_secret_key, algorithm="HS256"),
+        "x" * 1025,
+    ]
+    for state in states:
+        _assert_invalid_state(_authorize_with_state(client, fake_github, user, state))
+    assert _authorize_with_state(client, fake_github, user, "").json["code"] == "success"  # state is optional by default
+
+
+def test_require_state_refuses_a_callback_without_one(app, client, fake_github, monkeypatch):
+    monkeypatch.setattr(app.extensions["injector"].get(Settings).oauth, "oauth_require_state", True)
+    user = GithubUser(id=9103, login="strict", name="Strict", email="strict@example.com")
+    for body in ({"code": fake_github.issue_code(user)}, {"code": fake_github.issue_code(user), "state": ""}):
+        _assert_invalid_state(client.post("/oauth/authorize/github", json=body))
+    assert _authorize_with_state(client, fake_github, user, _state_from_redirect(client)).json["code"] == "success"
+
+
+def test_an_unverified_email_reaches_no_existing_account(client, fake_github, member):
+    """Anyone can put any address on a GitHub profile: only one GitHub verified links to the account."""
+    user = GithubUser(
+        id=9104,
+        login="impostor",
+        name="Impostor",
+        email=member.email,
+        emails=[{"email": member.email, "primary": True, "verified": False, "visibility": "public"}],
+    )
+    resp = _authorize(client, fake_github, user)
+    assert resp.status_code == 400 and resp.json["code"] == "fail"
+
+    # Verified later, the same identity links to the account.
+    user.emails = [{"email": member.email, "primary": True, "verified": True, "visibility": "public"}]
+    resp = _authorize(client, fake_github, user)
+    headers = {"Authorization": f"Bearer {resp.json['data']['access_token']}"}
+    assert client.get("/account", headers=headers).json["data"]["id"] == str(member.id)
+
+
+def test_an_unverified_public_email_gives_way_to_a_verified_one(client, fake_github, member):
+    user = GithubUser(
+        id=9105,
+        login="two-emails",
+        name="Two",
+        email=member.email,
+        emails=[
+            {"email": member.email, "primary": False, "verified": False, "visibility": "public"},
+            {"email": "two-emails@example.com", "primary": True, "verified": True, "visibility": None},
+        ],
+    )
+    resp = _authorize(client, fake_github, user)
+    headers = {"Authorization": f"Bearer {resp.json['data']['access_token']}"}
+    account = client.get("/account", headers=headers).json["data"]
+    assert account["email"] == "two-emails@example.com" and account["id"] != str(member.id)

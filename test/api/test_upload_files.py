@@ -6,6 +6,7 @@ import re
 import time
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -78,17 +79,100 @@ def test_every_document_type_is_recorded_with_its_real_mime_type(client, member,
     assert data["key"].endswith(extension) and data["name"] == name
 
 
-def test_the_public_link_serves_a_document_back_as_a_download(client, member):
+def test_a_document_is_served_back_to_its_owner_as_a_download(client, member):
     content = "第一行\nsecond line".encode()
     key = upload_document(client, member, "笔记.md", content).json["data"]["key"]
 
-    served = client.get(f"/upload-files/{key}")  # no credentials needed
+    served = client.get(f"/upload-files/{key}", headers=member.headers)
     assert served.status_code == 200
     assert served.data == content
     assert served.mimetype == "text/markdown"
     assert served.headers["Content-Disposition"].startswith("attachment")
     assert served.headers["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in served.headers["Content-Security-Policy"]
+    assert served.headers["Cache-Control"] == "private, no-store"
+
+
+def test_a_document_is_not_served_to_anyone_else(client, member, other_member):
+    key = upload_document(client, member, "secret.md", b"private words").json["data"]["key"]
+
+    anonymous = client.get(f"/upload-files/{key}")
+    assert anonymous.status_code == 401 and anonymous.json["code"] == "unauthorized"
+    assert b"private words" not in anonymous.data
+    foreign = client.get(f"/upload-files/{key}", headers=other_member.headers)
+    assert foreign.status_code == 404 and foreign.json["code"] == "not_found"
+    bad_token = client.get(f"/upload-files/{key}", headers={"Authorization": "Bearer not.a.jwt"})
+    assert bad_token.status_code == 401
+
+
+def _signed_link(client, member, upload_id):
+    return client.get(f"/upload-files/{upload_id}/signed-url", headers=member.headers)
+
+
+def test_a_signed_link_serves_a_document_to_anyone_until_it_expires(app, client, member, other_member):
+    data = upload_document(client, member, "share.md", b"shared words").json["data"]
+    before = int(time.time())
+    resp = _signed_link(client, member, data["id"])
+    assert resp.status_code == 200 and resp.json["code"] == "success"
+    link = resp.json["data"]
+    assert set(link) == {"url", "expire_at"}
+    ttl = app.extensions["injector"].get(__import__("config").Settings).object_storage.upload_link_ttl
+    assert before + ttl <= link["expire_at"] <= int(time.time()) + ttl
+    url = urlsplit(link["url"])
+    assert url.path == f"/upload-files/{data['key']}"
+
+    served = client.get(f"{url.path}?{url.query}")  # no token
+    assert served.status_code == 200 and served.data == b"shared words"
+    assert served.headers["Cache-Control"] == "private, no-store"
+
+    query = parse_qs(url.query)
+    expires, signature = query["expires"][0], query["signature"][0]
+    refused = [
+        f"expires={int(expires) + 60}&signature={signature}",  # lifetime stretched
+        f"expires={expires}&signature={signature[:-4]}0000",  # signature altered
+        f"expires={expires}",
+        f"signature={signature}",
+    ]
+    for bad in refused:
+        resp = client.get(f"{url.path}?{bad}")
+        assert resp.status_code == 403 and resp.json["code"] == "forbidden", bad
+
+    # The signature belongs to that key: it opens no other document.
+    other_key = upload_document(client, member, "other.md", b"other words").json["data"]["key"]
+    assert client.get(f"/upload-files/{other_key}?{url.query}").status_code == 403
+
+    # Only the owner gets links.
+    assert _signed_link(client, other_member, data["id"]).status_code == 404
+    assert _signed_link(client, member, uuid.uuid4()).status_code == 404
+    assert client.get(f"/upload-files/{data['id']}/signed-url").status_code == 401
+
+
+def test_an_expired_signed_link_is_refused(app, client, member, monkeypatch):
+    settings = app.extensions["injector"].get(__import__("config").Settings)
+    monkeypatch.setattr(settings.object_storage, "upload_link_ttl", 1)
+    data = upload_document(client, member, "brief.md", b"brief").json["data"]
+    url = urlsplit(_signed_link(client, member, data["id"]).json["data"]["url"])
+    assert client.get(f"{url.path}?{url.query}").status_code == 200
+    expires = int(parse_qs(url.query)["expires"][0])
+    time.sleep(max(0.0, expires + 1 - time.time()) + 0.05)
+    resp = client.get(f"{url.path}?{url.query}")
+    assert resp.status_code == 403 and "过期" in resp.json["message"]
+
+
+@pytest.mark.parametrize("query", ["expires=soon&signature=ab", "expires=-1&signature=ab", "expires=1&signature=" + "a" * 129])
+def test_malformed_link_parameters_are_validate_errors(client, member, query):
+    key = upload_document(client, member, "x.md", b"x").json["data"]["key"]
+    resp = client.get(f"/upload-files/{key}?{query}")
+    assert resp.status_code == 400 and resp.json["code"] == "validate_error"
+    assert resp.json["data"] == {} and resp.json["message"].split(":")[0] in ("expires", "signature")
+
+
+def test_images_stay_public_and_ignore_extra_query_parameters(client, member):
+    image_url = upload_image(client, member, "logo.png", PNG).json["data"]["image_url"]
+    path = image_url.removeprefix("http://localhost")
+    served = client.get(path + "?v=2")  # no token, a cache buster
+    assert served.status_code == 200 and served.data == PNG
+    assert "public" in served.headers["Cache-Control"]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +198,7 @@ def test_upload_image_returns_a_public_url_serving_the_image(app, client, member
 
     key = image_url.removeprefix("http://localhost/upload-files/")
     with app.app_context():
-        record = app.extensions["injector"].get(UploadFileService).load_public(key)[0]
+        record = app.extensions["injector"].get(UploadFileService).load_served(key)[0]
         assert (record.account_id, record.name, record.mime_type) == (member.id, name, mime_type)
         assert record.hash == hashlib.sha256(content).hexdigest()
 

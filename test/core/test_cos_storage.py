@@ -1,8 +1,12 @@
 """The `cos` object storage backend, run through the real COS SDK against a local fake bucket."""
 
 import io
+import re
+import time
 import uuid
+from urllib.parse import parse_qs, quote, urlsplit
 
+import httpx
 import pytest
 
 from config.settings import ObjectStorageSettings
@@ -151,3 +155,58 @@ def test_uploads_through_the_api_land_in_the_bucket(cos_app, fake_cos):
 
     served = client.get(f"/upload-files/{image_key}")
     assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+
+
+def _fetch_presigned(fake_cos: FakeCos, url: str) -> httpx.Response:
+    """GET a presigned URL as a browser would, with no credentials of its own; the request goes
+    to the fake, naming the bucket's domain as COS's own endpoint would see it."""
+    parts = urlsplit(url)
+    return httpx.get(f"{fake_cos.url}{parts.path}?{parts.query}", headers={"Host": BUCKET_HOST})
+
+
+def test_a_presigned_url_reads_the_object_until_it_expires(storage, fake_cos):
+    key = new_key()
+    storage.save(key, b"presigned words", "text/markdown", private=True)
+    assert fake_cos.objects[(BUCKET, key)].acl == "private"
+
+    url = storage.presigned_url(key, 2)
+    assert "q-signature=" in url
+    resp = _fetch_presigned(fake_cos, url)
+    assert resp.status_code == 200 and resp.content == b"presigned words"
+
+    tampered = re.sub(r"q-signature=[0-9a-f]{4}", "q-signature=0000", url)
+    assert _fetch_presigned(fake_cos, tampered).status_code == 403
+    other_key = new_key()
+    storage.save(other_key, b"other", "text/markdown", private=True)
+    assert _fetch_presigned(fake_cos, url.replace(key, other_key)).status_code == 403
+
+    end = int(parse_qs(urlsplit(url).query)["q-sign-time"][0].split(";")[1])
+    time.sleep(max(0.0, end + 1 - time.time()) + 0.05)
+    assert _fetch_presigned(fake_cos, url).status_code == 403
+
+
+def test_documents_are_private_in_the_bucket_and_shared_through_presigned_urls(cos_app, fake_cos):
+    client = cos_app.test_client()
+    member = create_member(cos_app, client)
+    resp = client.post(
+        "/upload-files/file",
+        data={"file": (io.BytesIO(b"bucket secret"), "secret.md")},
+        headers=member.headers,
+        content_type="multipart/form-data",
+    )
+    upload = resp.json["data"]
+    assert fake_cos.objects[(BUCKET, upload["key"])].acl == "private"
+    image = client.post(
+        "/upload-files/image",
+        data={"file": (io.BytesIO(PNG), "logo.png")},
+        headers=member.headers,
+        content_type="multipart/form-data",
+    )
+    image_key = image.json["data"]["image_url"].removeprefix("http://cdn.example.com/")
+    assert fake_cos.objects[(BUCKET, image_key)].acl == ""  # public like the bucket
+
+    link = client.get(f"/upload-files/{upload['id']}/signed-url", headers=member.headers).json["data"]
+    assert quote(upload["key"]) in link["url"] and "q-signature=" in link["url"]
+    assert link["expire_at"] > time.time()
+    fetched = _fetch_presigned(fake_cos, link["url"])
+    assert fetched.status_code == 200 and fetched.content == b"bucket secret"

@@ -1,9 +1,11 @@
 """Plays a Tencent COS bucket endpoint over real HTTP: object PUT/GET/HEAD/DELETE, checking
-each request's V5 signature against the secret key the way COS does."""
+each request's V5 signature (in the Authorization header, or in the query string of a presigned
+URL) against the secret key and its validity window the way COS does."""
 
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
@@ -15,6 +17,7 @@ from .http_server import FakeServer, RecordedRequest, Reply
 class StoredObject:
     data: bytes
     content_type: str
+    acl: str = ""  # the x-cos-acl the object was put with; "": inherits the bucket's
 
 
 def _encode(value: str) -> str:
@@ -44,7 +47,7 @@ class FakeCos(FakeServer):
         stored = self.objects.get((bucket, key))
         if request.method == "PUT":
             content_type = request.headers.get("content-type", "application/octet-stream")
-            self.objects[(bucket, key)] = StoredObject(request.body, content_type)
+            self.objects[(bucket, key)] = StoredObject(request.body, content_type, request.headers.get("x-cos-acl", ""))
             return Reply(200, headers={"ETag": f'"{hashlib.md5(request.body).hexdigest()}"', **self._ids()})
         if request.method == "DELETE":
             self.objects.pop((bucket, key), None)
@@ -58,10 +61,17 @@ class FakeCos(FakeServer):
         return self._error(405, "MethodNotAllowed", "The specified method is not allowed.", resource)
 
     def signature_matches(self, request: RecordedRequest) -> bool:
-        fields = dict(part.split("=", 1) for part in request.headers.get("authorization", "").split("&") if "=" in part)
+        authorization = request.headers.get("authorization", "")
+        if authorization:
+            fields = dict(part.split("=", 1) for part in authorization.split("&") if "=" in part)
+        else:  # a presigned URL
+            fields = {name: values[0] for name, values in request.query.items() if name.startswith("q-")}
         if fields.get("q-sign-algorithm") != "sha1" or fields.get("q-ak") != self.secret_id:
             return False
         key_time = fields.get("q-key-time", "")
+        start, _, end = fields.get("q-sign-time", "").partition(";")
+        if not (start.isdigit() and end.isdigit() and int(start) <= time.time() <= int(end)):
+            return False
         header_names = [n for n in fields.get("q-header-list", "").split(";") if n]
         param_names = [n for n in fields.get("q-url-param-list", "").split(";") if n]
         headers = "&".join(f"{name}={_encode(request.headers.get(name, ''))}" for name in sorted(header_names))

@@ -12,6 +12,7 @@ class GithubUser:
     login: str
     name: str | None
     email: str | None  # None: private, only visible through /user/emails
+    # What /user/emails answers; None: the public email alone, verified and primary.
     emails: list[dict] | None = None
     avatar_url: str = "https://avatars.example.com/u/1"
 
@@ -48,5 +49,8 @@ class FakeGithub(FakeServer):
         if request.method == "GET" and request.path == "/user":
             return Reply(200, {"id": user.id, "login": user.login, "name": user.name, "email": user.email, "avatar_url": user.avatar_url})
         if request.method == "GET" and request.path == "/user/emails":
-            return Reply(200, user.emails or [])
+            emails = user.emails
+            if emails is None:
+                emails = [{"email": user.email, "primary": True, "verified": True, "visibility": "public"}] if user.email else []
+            return Reply(200, emails)
         return Reply(404, {"message": "Not Found"})

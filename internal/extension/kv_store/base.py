@@ -23,6 +23,12 @@ class KeyValueStore(ABC):
         """Add one and return the new value; a new counter expires after `ttl` seconds."""
 
     @abstractmethod
+    def reserve(self, key: str, limit: int, ttl: int) -> bool:
+        """Count one use of `key` unless `limit` uses are already counted, in one atomic step
+        (concurrent callers can never pass the limit together); the count expires `ttl` seconds
+        after its first use. True when this use was counted, False when the limit was reached."""
+
+    @abstractmethod
     def lock(self, name: str, timeout: int = 60) -> AbstractContextManager:
         """A lock shared by every process using this store, released after `timeout` at the latest."""
 

@@ -31,6 +31,17 @@ class EmbeddedStore(KeyValueStore):
                 self.cache.set(key, 0, expire=ttl)
             return self.cache.incr(key)
 
+    def reserve(self, key, limit, ttl):
+        with self.cache.transact():
+            used = self.cache.get(key, 0)
+            if used >= limit:
+                return False
+            if used == 0:
+                self.cache.set(key, 1, expire=ttl)
+            else:
+                self.cache.incr(key)  # keeps the expiry set by the first use
+            return True
+
     def lock(self, name, timeout=60):
         return diskcache.Lock(self.cache, f"lock:{name}", expire=timeout)
 

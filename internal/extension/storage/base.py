@@ -18,7 +18,8 @@ class ObjectStorage(ABC):
     """Where uploaded files' bytes live, addressed by keys like `2024/05/14/<uuid>.png`."""
 
     @abstractmethod
-    def save(self, key: str, data: bytes | BinaryIO, content_type: str) -> None: ...
+    def save(self, key: str, data: bytes | BinaryIO, content_type: str, private: bool = False) -> None:
+        """Store the object; a `private` one must not be readable at its public URL."""
 
     @abstractmethod
     def load(self, key: str) -> bytes:
@@ -34,6 +35,11 @@ class ObjectStorage(ABC):
     @abstractmethod
     def public_url(self, key: str) -> str:
         """An absolute URL anyone may fetch the object from (used in <img> tags)."""
+
+    def presigned_url(self, key: str, expires_in: int) -> str | None:
+        """A URL of the backend itself that serves the object for `expires_in` seconds; None
+        when the backend has none (the API then signs a link to its own serving route)."""
+        return None
 
 
 def check_key(key: str) -> str:

@@ -34,22 +34,21 @@ class CosStorage(ObjectStorage):
         self.scheme = settings.cos_scheme
         self.domain = settings.cos_domain.strip().rstrip("/")
         options = {}
+        credentials = dict(Region=settings.cos_region, SecretId=settings.cos_secret_id, SecretKey=settings.cos_secret_key)
         if settings.cos_endpoint_override:
             # The SDK sends to IP:Port and still names the bucket's own domain in Host (and signs it).
             options["IP"], options["Port"] = _split_host_port(settings.cos_endpoint_override)
-        config = CosConfig(
-            Region=settings.cos_region,
-            SecretId=settings.cos_secret_id,
-            SecretKey=settings.cos_secret_key,
-            Scheme=settings.cos_scheme,
-            Timeout=settings.cos_timeout,
-            **options,
-        )
+        config = CosConfig(Scheme=settings.cos_scheme, Timeout=settings.cos_timeout, **credentials, **options)
         self.client = CosS3Client(config)
+        # Presigned URLs are for browsers: they name (and sign) the bucket's own domain even when
+        # this server reaches COS through an override. Signing is local: this client sends nothing.
+        self.link_client = CosS3Client(CosConfig(Scheme=settings.cos_scheme, **credentials)) if options else self.client
 
-    def save(self, key, data, content_type):
+    def save(self, key, data, content_type, private=False):
+        # A private object stays unreadable without a signature even in a public-read bucket.
+        options = {"ACL": "private"} if private else {}
         try:
-            self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type)
+            self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type, **options)
         except (CosClientError, CosServiceError) as exc:
             raise StorageError(f"COS put_object {key!r} failed: {_describe(exc)}") from exc
 
@@ -81,6 +80,9 @@ class CosStorage(ObjectStorage):
             base = self.domain if "://" in self.domain else f"{self.scheme}://{self.domain}"
             return f"{base}/{quote(check_key(key))}"
         return self.client.get_object_url(Bucket=self.bucket, Key=check_key(key))
+
+    def presigned_url(self, key, expires_in):
+        return self.link_client.get_presigned_url(Bucket=self.bucket, Key=check_key(key), Method="GET", Expired=expires_in)
 
 
 def _describe(exc: Exception) -> str:

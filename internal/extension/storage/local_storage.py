@@ -27,7 +27,7 @@ class LocalStorage(ObjectStorage):
             raise InvalidKeyError(f"invalid object key: {key!r}")
         return path
 
-    def save(self, key, data, content_type):
+    def save(self, key, data, content_type, private=False):  # served by the API, which checks access
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write beside the target and rename, so a reader never sees half a file.
