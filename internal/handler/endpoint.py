@@ -4,7 +4,6 @@ The same declaration parses the request (errors become `validate_error` naming t
 and describes the route in the OpenAPI document served at /docs/openapi.json.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, wraps
@@ -21,7 +20,8 @@ from werkzeug.datastructures import FileStorage
 from internal.exception import ValidateErrorException
 from internal.middleware import AuthKind
 from internal.schema.common import Empty, Envelope, ErrorEnvelope
-from pkg.validation_message import describe_validation_error
+from pkg.untrusted_json import TooDeep, find_nul, loads_bounded
+from pkg.validation_message import describe_validation_error, field_name
 
 api_doc = SpecTree(
     "flask",
@@ -45,6 +45,8 @@ api_doc = SpecTree(
 )
 
 _SECURITY = {AuthKind.JWT: {"access_token": []}, AuthKind.API_KEY: {"api_key": []}, AuthKind.NONE: {}}
+# No request body of the API nests deeper than a few levels (tool params, model parameters).
+MAX_JSON_DEPTH = 32
 
 
 def _json_body() -> dict:
@@ -52,12 +54,23 @@ def _json_body() -> dict:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = loads_bounded(raw, MAX_JSON_DEPTH)
+    except TooDeep:
+        raise ValidateErrorException(f"body: JSON嵌套层级不能超过{MAX_JSON_DEPTH}层") from None
     except ValueError:
         raise ValidateErrorException("请求体必须是合法的JSON", status=415 if not request.is_json else 400) from None
     if not isinstance(body, dict):
         raise ValidateErrorException("请求体必须是JSON对象")
     return body
+
+
+def refuse_nul(data: Any, loc: tuple = ()) -> Any:
+    """`data` as it is, unless one of its strings holds a NUL character: no database stores one
+    (PostgreSQL refuses it in text and JSON), so it is a validation error naming the field."""
+    where = find_nul(data, loc)
+    if where is not None:
+        raise ValidateErrorException(f"{field_name(where)}: 不能包含空字符")
+    return data
 
 
 def parse(model: type[BaseModel], data: Any) -> BaseModel:
@@ -85,6 +98,8 @@ def _one_file(part: FilePart) -> FileStorage:
     if sum(1 for _, f in request.files.items(multi=True) if f.filename) > 1:
         raise ValidateErrorException(f"{part.name}: 每次只能上传一个文件")
     file = chosen[0]
+    if find_nul(file.filename) is not None:
+        raise ValidateErrorException(f"{part.name}: 文件名不能包含空字符")
     # Werkzeug spools parts to a seekable buffer or temporary file, so the size is exact.
     size = file.stream.seek(0, 2)
     file.stream.seek(0)
@@ -124,10 +139,11 @@ def endpoint(
     def decorate(func: Callable) -> Callable:
         @wraps(func)
         def handle(*args, **kwargs):
+            refuse_nul(request.view_args or {})
             if body is not None:
-                kwargs["body"] = parse(body, _json_body())
+                kwargs["body"] = parse(body, refuse_nul(_json_body()))
             if query is not None:
-                kwargs["query"] = parse(query, request.args.to_dict())
+                kwargs["query"] = parse(query, refuse_nul(request.args.to_dict()))
             if file is not None:
                 kwargs["file"] = _one_file(file)
             return func(*args, **kwargs)

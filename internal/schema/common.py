@@ -48,9 +48,10 @@ Password = Annotated[str, AfterValidator(_check_password)]
 
 
 class RequestModel(BaseModel):
-    """Request bodies reject fields they do not know, so typos do not pass silently."""
+    """Request bodies ignore fields they do not know: clients send widget state (`fileList`, …)
+    along with the documented fields, which keep their strict validation."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
 
 
 class ResponseModel(BaseModel):

@@ -10,19 +10,23 @@ from pkg.paginator import PageReq
 
 from .common import RequestModel, ResponseModel, Timestamp, not_blank
 
+# A message cursor in Unix seconds; the service reads the whole second it names, which must be
+# a date Python and the databases can hold (up to 9999-12-31).
+MAX_CURSOR = 253402300798
+
 ConversationName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(not_blank)]
 
 
 class GetDebugMessagesReq(PageReq):
     """§1.13: without `created_at` the page counts back from now."""
 
-    created_at: int | None = Field(None, ge=0)
+    created_at: int | None = Field(None, ge=0, le=MAX_CURSOR)
 
 
 class GetConversationMessagesReq(PageReq):
     """§5.2: `created_at` 0 means no cursor."""
 
-    created_at: int = Field(0, ge=0)
+    created_at: int = Field(0, ge=0, le=MAX_CURSOR)
 
 
 class UpdateSummaryReq(RequestModel):
