@@ -64,20 +64,22 @@ def _json_body() -> dict:
     return body
 
 
-def refuse_nul(data: Any, loc: tuple = ()) -> Any:
-    """`data` as it is, unless one of its strings holds a NUL character: no database stores one
-    (PostgreSQL refuses it in text and JSON), so it is a validation error naming the field."""
-    where = find_nul(data, loc)
+def refuse_nul(data: Any) -> None:
+    """No database stores a NUL character (PostgreSQL refuses it in text and JSON): one in a
+    value the API keeps is a validation error naming the field."""
+    where = find_nul(data)
     if where is not None:
         raise ValidateErrorException(f"{field_name(where)}: 不能包含空字符")
-    return data
 
 
 def parse(model: type[BaseModel], data: Any) -> BaseModel:
+    """`data` validated by `model`; fields the model does not know are dropped, unchecked."""
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
         raise ValidateErrorException(describe_validation_error(exc)) from None
+    refuse_nul(parsed.model_dump(by_alias=True))
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -141,14 +143,15 @@ def endpoint(
         def handle(*args, **kwargs):
             refuse_nul(request.view_args or {})
             if body is not None:
-                kwargs["body"] = parse(body, refuse_nul(_json_body()))
+                kwargs["body"] = parse(body, _json_body())
             if query is not None:
-                kwargs["query"] = parse(query, refuse_nul(request.args.to_dict()))
+                kwargs["query"] = parse(query, request.args.to_dict())
             if file is not None:
                 kwargs["file"] = _one_file(file)
             return func(*args, **kwargs)
 
-        statuses = (400, 401, 404, 413, 415) if file is not None else (400, 401, 404)
+        # Any request body may be too large (413) or of a media type the route does not read (415).
+        statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
         errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
         if raw_response:
             doc_resp = DocResponse(HTTP_200=None, **errors)

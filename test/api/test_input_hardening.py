@@ -160,10 +160,11 @@ FILE_LIST = [{"uid": "rc-upload-1", "name": "icon.png", "status": "done", "url":
 
 
 def test_apps_are_created_and_updated_with_a_file_list(client, member):
-    body = {"name": "带图标的应用", "icon": ICON, "description": "d", "fileList": FILE_LIST}
+    body = {"name": "带图标的应用", "icon": ICON, "description": "d", "fileList": FILE_LIST, "status": "published"}
     resp = client.post("/apps", json=body, headers=member.headers)
     assert resp.json["code"] == "success", resp.json
     app_id = resp.json["data"]["id"]
+    assert get_app(client, member, app_id)["status"] == "draft"  # an unknown field sets nothing
     resp = client.post(f"/apps/{app_id}", json={**body, "name": "改名的应用"}, headers=member.headers)
     assert resp.json["code"] == "success", resp.json
     assert get_app(client, member, app_id)["name"] == "改名的应用"
