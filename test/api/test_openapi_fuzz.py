@@ -1,5 +1,10 @@
 """Schemathesis drives every operation of /docs/openapi.json on both profiles: no answer may be a
-server error, and every answer must match the status codes, media types and schemas documented."""
+server error, and every answer must match the status codes, media types and schemas documented.
+
+Path ids point at real resources of the fuzzing member (an app talking to the session's fake
+model, a dataset with a document and a segment, a conversation, an API tool, an API key), so
+generated bodies reach the services and the streams rather than stopping at `not_found`.
+"""
 
 import pytest
 import schemathesis
@@ -11,6 +16,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from test.api.apps import create_api_tool
+from test.api.chat import chat_app, debug_chat
+from test.api.knowledge_base import build_document, create_dataset, list_segments
 from test.conftest import create_member
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -29,8 +37,31 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @pytest.fixture
 def fuzz_member(app, client, llm):
-    """The member the fuzzer signs in as; `llm` gives the AI helpers the session's fake model."""
-    return create_member(app, client, name="Fuzzer")
+    """The member the fuzzer signs in as, and the resources its path ids point at; `llm` gives
+    chats and the AI helpers the session's fake model."""
+    member = create_member(app, client, name="Fuzzer")
+    app_id, _ = chat_app(client, member)
+    events = debug_chat(client, member, app_id, "你好")
+    conversation_id = next(e["data"]["conversation_id"] for e in events if e["data"].get("conversation_id"))
+    message_id = next(e["data"]["message_id"] for e in events if e["data"].get("message_id"))
+    dataset_id = create_dataset(client, member)
+    document = build_document(app, client, member, dataset_id, "fuzz.txt", "可以被搜索到的一段文字。".encode())
+    segment_id = list_segments(client, member, dataset_id, document["id"])[0]["id"]
+    provider_id, _ = create_api_tool(client, member)
+    api_key = client.post("/openapi/api-keys", json={"is_active": True}, headers=member.headers)
+    api_key_id = client.get("/openapi/api-keys", headers=member.headers).json["data"]["list"][0]["id"]
+    assert api_key.json["code"] == "success"
+    member.ids = {
+        "app_id": app_id,
+        "conversation_id": conversation_id,
+        "message_id": message_id,
+        "dataset_id": dataset_id,
+        "document_id": document["id"],
+        "segment_id": segment_id,
+        "provider_id": provider_id,
+        "api_key_id": api_key_id,
+    }
+    return member
 
 
 @schema.parametrize()
@@ -45,4 +76,9 @@ def test_no_operation_answers_a_server_error_or_breaks_its_documentation(case, a
     if case.operation.path == "/auth/logout":
         # Signing out revokes the token: each call gets a token of its own.
         headers = create_member(app, client).headers
+    # Deleting stays on generated ids, so the resources live for the other operations.
+    if case.path_parameters and not case.operation.path.endswith("/delete"):
+        for name, value in fuzz_member.ids.items():
+            if name in case.path_parameters:
+                case.path_parameters[name] = value
     case.call_and_validate(headers=headers, checks=CHECKS)
