@@ -1,4 +1,5 @@
-"""Checks on JSON a client sent, before any model or database sees it: nesting depth and NUL characters."""
+"""Checks on data a client sent that no schema states: how deep its JSON nests, and NUL characters
+(which no database stores)."""
 
 import json
 from typing import Any

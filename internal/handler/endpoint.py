@@ -20,7 +20,7 @@ from werkzeug.datastructures import FileStorage
 from internal.exception import ValidateErrorException
 from internal.middleware import AuthKind
 from internal.schema.common import Empty, Envelope, ErrorEnvelope
-from pkg.untrusted_json import TooDeep, find_nul, loads_bounded
+from pkg.untrusted_json import NUL, TooDeep, find_nul, loads_bounded
 from pkg.validation_message import describe_validation_error, field_name
 
 api_doc = SpecTree(
@@ -100,7 +100,7 @@ def _one_file(part: FilePart) -> FileStorage:
     if sum(1 for _, f in request.files.items(multi=True) if f.filename) > 1:
         raise ValidateErrorException(f"{part.name}: 每次只能上传一个文件")
     file = chosen[0]
-    if find_nul(file.filename) is not None:
+    if NUL in file.filename:
         raise ValidateErrorException(f"{part.name}: 文件名不能包含空字符")
     # Werkzeug spools parts to a seekable buffer or temporary file, so the size is exact.
     size = file.stream.seek(0, 2)
