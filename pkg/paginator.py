@@ -8,10 +8,14 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 
+# The largest page number taken: its offset still fits the databases' 64-bit integers.
+MAX_PAGE = 2**31 - 1
+
+
 class PageReq(BaseModel):
     """Query parameters of a list endpoint; page_size range 1-50 unless a subclass narrows it."""
 
-    current_page: int = Field(1, ge=1)
+    current_page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(20, ge=1, le=50)
 
 

@@ -4,7 +4,6 @@ The same declaration parses the request (errors become `validate_error` naming t
 and describes the route in the OpenAPI document served at /docs/openapi.json.
 """
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, wraps
@@ -21,7 +20,8 @@ from werkzeug.datastructures import FileStorage
 from internal.exception import ValidateErrorException
 from internal.middleware import AuthKind
 from internal.schema.common import Empty, Envelope, ErrorEnvelope
-from pkg.validation_message import describe_validation_error
+from pkg.untrusted_json import NUL, TooDeep, find_nul, loads_bounded
+from pkg.validation_message import describe_validation_error, field_name
 
 api_doc = SpecTree(
     "flask",
@@ -50,6 +50,8 @@ _SECURITY = {
     AuthKind.NONE: {},
     AuthKind.OPTIONAL_JWT: {"access_token": []},
 }
+# No request body of the API nests deeper than a few levels (tool params, model parameters).
+MAX_JSON_DEPTH = 32
 
 
 def _json_body() -> dict:
@@ -57,7 +59,9 @@ def _json_body() -> dict:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
+        body = loads_bounded(raw, MAX_JSON_DEPTH)
+    except TooDeep:
+        raise ValidateErrorException(f"body: JSON嵌套层级不能超过{MAX_JSON_DEPTH}层") from None
     except ValueError:
         raise ValidateErrorException("请求体必须是合法的JSON", status=415 if not request.is_json else 400) from None
     if not isinstance(body, dict):
@@ -65,11 +69,22 @@ def _json_body() -> dict:
     return body
 
 
+def refuse_nul(data: Any) -> None:
+    """No database stores a NUL character (PostgreSQL refuses it in text and JSON): one in a
+    value the API keeps is a validation error naming the field."""
+    where = find_nul(data)
+    if where is not None:
+        raise ValidateErrorException(f"{field_name(where)}: 不能包含空字符")
+
+
 def parse(model: type[BaseModel], data: Any) -> BaseModel:
+    """`data` validated by `model`; fields the model does not know are dropped, unchecked."""
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
         raise ValidateErrorException(describe_validation_error(exc)) from None
+    refuse_nul(parsed.model_dump(by_alias=True))
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ def _one_file(part: FilePart) -> FileStorage:
     if sum(1 for _, f in request.files.items(multi=True) if f.filename) > 1:
         raise ValidateErrorException(f"{part.name}: 每次只能上传一个文件")
     file = chosen[0]
+    if NUL in file.filename:
+        raise ValidateErrorException(f"{part.name}: 文件名不能包含空字符")
     # Werkzeug spools parts to a seekable buffer or temporary file, so the size is exact.
     size = file.stream.seek(0, 2)
     file.stream.seek(0)
@@ -129,6 +146,7 @@ def endpoint(
     def decorate(func: Callable) -> Callable:
         @wraps(func)
         def handle(*args, **kwargs):
+            refuse_nul(request.view_args or {})
             if body is not None:
                 kwargs["body"] = parse(body, _json_body())
             if query is not None:
@@ -137,7 +155,8 @@ def endpoint(
                 kwargs["file"] = _one_file(file)
             return func(*args, **kwargs)
 
-        statuses = (400, 401, 404, 413, 415) if file is not None else (400, 401, 404)
+        # Any request body may be too large (413) or of a media type the route does not read (415).
+        statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
         errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
         if raw_response:
             doc_resp = DocResponse(HTTP_200=None, **errors)

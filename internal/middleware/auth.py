@@ -26,7 +26,7 @@ def bearer_token(req: Request) -> str:
     if not header:
         raise UnauthorizedException("该接口需要授权，请登录后尝试")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() != "bearer" or not token.strip() or "\x00" in token:
         raise UnauthorizedException("授权格式错误，请使用Bearer令牌")
     return token.strip()
 

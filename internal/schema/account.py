@@ -1,9 +1,5 @@
 import uuid
-from typing import Annotated
-
-from pydantic import StringConstraints
-
-from .common import HttpUrlStr, Password, RequestModel, ResponseModel, Timestamp
+from .common import HttpUrlStr, Password, RequestModel, ResponseModel, Timestamp, trimmed
 
 
 class AccountResp(ResponseModel):
@@ -21,7 +17,7 @@ class UpdatePasswordReq(RequestModel):
 
 
 class UpdateNameReq(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=30)]
+    name: trimmed(30, min_length=3)
 
 
 class UpdateAvatarReq(RequestModel):

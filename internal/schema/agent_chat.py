@@ -1,14 +1,12 @@
 """Requests of the agent chat endpoints."""
 
-from typing import Annotated
+from pydantic import Field
 
-from pydantic import AfterValidator, Field, StringConstraints
-
-from .common import HttpUrlStr, RequestModel, not_blank
+from .common import HttpUrlStr, RequestModel, text
 
 MAX_IMAGES = 5
 
-Query = Annotated[str, StringConstraints(max_length=10000), AfterValidator(not_blank)]
+Query = text(10000)
 
 
 class AgentChatReq(RequestModel):

@@ -1,17 +1,15 @@
 """Requests of the AI helper endpoints (llmops-api.md §8.1, §8.2) and the data of the prompt-optimizing stream."""
 
 import uuid
-from typing import Annotated
+from pydantic import BaseModel
 
-from pydantic import AfterValidator, BaseModel, StringConstraints
-
-from .common import RequestModel, not_blank
+from .common import RequestModel, text
 
 MAX_PROMPT_LENGTH = 2000
 
 
 class OptimizePromptReq(RequestModel):
-    prompt: Annotated[str, StringConstraints(max_length=MAX_PROMPT_LENGTH), AfterValidator(not_blank)]
+    prompt: text(MAX_PROMPT_LENGTH)
 
 
 class SuggestedQuestionsReq(RequestModel):

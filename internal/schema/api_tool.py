@@ -8,10 +8,13 @@ from pydantic import AfterValidator, AliasChoices, Field, StringConstraints
 
 from pkg.paginator import PageReq
 
-from .common import HttpUrlStr, RequestModel, ResponseModel, Timestamp
+from .common import Documented, HttpUrlStr, RequestModel, ResponseModel, Timestamp, trimmed
 
 _HEADER_NAME_RULE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# The same rules as the document states them (the name before its surrounding spaces are trimmed).
+_HEADER_NAME_PATTERN = r"^[\t\n\v\f\r ]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+[\t\n\v\f\r ]*$"
+_HEADER_VALUE_PATTERN = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
 
 
 def _check_header_name(value: str) -> str:
@@ -26,12 +29,22 @@ def _check_header_value(value: str) -> str:
     return value
 
 
-ProviderName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)]
-OpenAPISchemaText = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-HeaderName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256), AfterValidator(_check_header_name)
+ProviderName = trimmed(30, min_length=1)
+# The schema travels as text; what it must hold is the service's check (a JSON object, §2.6).
+OpenAPISchemaText = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100_000),
+    Documented(contentMediaType="application/json", contentSchema={"type": "object"}),
 ]
-HeaderValue = Annotated[str, StringConstraints(max_length=4096), AfterValidator(_check_header_value)]
+HeaderName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=256),
+    AfterValidator(_check_header_name),
+    Documented(pattern=_HEADER_NAME_PATTERN),
+]
+HeaderValue = Annotated[
+    str, StringConstraints(max_length=4096), AfterValidator(_check_header_value), Documented(pattern=_HEADER_VALUE_PATTERN)
+]
 
 
 class ProviderHeaderReq(RequestModel):

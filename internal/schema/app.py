@@ -7,9 +7,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from pkg.paginator import PageReq, WidePageReq
 
-from .common import HttpUrlStr, RequestModel, ResponseModel, Timestamp
+from .common import HttpUrlStr, RequestModel, ResponseModel, Timestamp, trimmed
 
-AppName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+AppName = trimmed(40, min_length=1)
 AppDescription = Annotated[
     str, BeforeValidator(lambda value: "" if value is None else value), StringConstraints(strip_whitespace=True, max_length=800)
 ]

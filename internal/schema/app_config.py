@@ -16,14 +16,13 @@ from pydantic import (
     Field,
     StrictBool,
     StrictFloat,
-    StrictInt,
     StringConstraints,
 )
 
 from internal.core.app_config import RETRIEVAL_STRATEGIES, TTS_VOICES, ToolType
 from internal.core.app_config import values as limits
 
-from .common import RequestModel, Timestamp
+from .common import Documented, JsonInt, RequestModel, Timestamp, trimmed
 
 
 def _unique(items: list, message: str) -> list:
@@ -48,18 +47,14 @@ def _two_decimals(value: float) -> float:
     return round(value, 2)
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-OpeningQuestion = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.MAX_OPENING_QUESTION_LENGTH)
-]
-ReviewKeyword = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.MAX_REVIEW_KEYWORD_LENGTH)
-]
+Name = trimmed(255, min_length=1)
+OpeningQuestion = trimmed(limits.MAX_OPENING_QUESTION_LENGTH, min_length=1)
+ReviewKeyword = trimmed(limits.MAX_REVIEW_KEYWORD_LENGTH, min_length=1)
 
 
 class ModelConfigReq(RequestModel):
-    provider: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    model: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+    provider: trimmed(64, min_length=1)
+    model: trimmed(128, min_length=1)
     # Checked against the model's declared parameters by the language model factory.
     parameters: dict[str, Any] = Field(default_factory=dict)
 
@@ -77,7 +72,7 @@ class AppConfigToolReq(RequestModel):
 
 class RetrievalConfigReq(RequestModel):
     retrieval_strategy: Literal[RETRIEVAL_STRATEGIES]
-    k: StrictInt = Field(ge=0, le=limits.MAX_RETRIEVAL_K)
+    k: JsonInt = Field(ge=0, le=limits.MAX_RETRIEVAL_K)
     score: Annotated[StrictFloat, Field(ge=0, le=1), AfterValidator(_two_decimals)]
 
 
@@ -110,11 +105,15 @@ class UpdateAppConfigReq(RequestModel):
     """
 
     language_model: ModelConfigReq = Field(None, alias="model_config")
-    dialog_round: StrictInt = Field(None, ge=0, le=limits.MAX_DIALOG_ROUND)
+    dialog_round: JsonInt = Field(None, ge=0, le=limits.MAX_DIALOG_ROUND)
     preset_prompt: str = Field(None, max_length=limits.MAX_PRESET_PROMPT_LENGTH)
     tools: list[AppConfigToolReq] = Field(None, max_length=limits.MAX_TOOLS)
-    workflows: Annotated[list[uuid.UUID], AfterValidator(_check_workflows)] = None
-    datasets: Annotated[list[uuid.UUID], AfterValidator(_check_datasets)] = None
+    workflows: Annotated[
+        list[uuid.UUID], AfterValidator(_check_workflows), Documented(maxItems=limits.MAX_WORKFLOWS, uniqueItems=True)
+    ] = None
+    datasets: Annotated[
+        list[uuid.UUID], AfterValidator(_check_datasets), Documented(maxItems=limits.MAX_DATASETS, uniqueItems=True)
+    ] = None
     retrieval_config: RetrievalConfigReq = None
     long_term_memory: EnableReq = None
     opening_statement: str = Field(None, max_length=limits.MAX_OPENING_STATEMENT_LENGTH)

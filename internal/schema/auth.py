@@ -4,7 +4,7 @@ from pydantic import AfterValidator, BaseModel, StringConstraints
 from pydantic.networks import validate_email
 from pydantic_core import PydanticCustomError
 
-from .common import Password, RequestModel
+from .common import Documented, Password, RequestModel, trimmed
 
 
 def _normalize_email(value: str) -> str:
@@ -19,6 +19,7 @@ Email = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
     AfterValidator(_normalize_email),
+    Documented(format="email"),
 ]
 
 
@@ -28,9 +29,9 @@ class PasswordLoginReq(RequestModel):
 
 
 class AuthorizeReq(RequestModel):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512)]
+    code: trimmed(512, min_length=1)
     # The `state` the provider sent back with the code; empty: none (see OAUTH_REQUIRE_STATE).
-    state: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1024)] = ""
+    state: trimmed(1024) = ""
 
 
 class CredentialResp(BaseModel):

@@ -8,21 +8,27 @@ from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstra
 
 from pkg.paginator import PageReq
 
-from .common import RequestModel, ResponseModel, Timestamp, not_blank
+from .common import VISIBLE, Documented, RequestModel, ResponseModel, Timestamp, not_blank
 
-ConversationName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(not_blank)]
+# A message cursor in Unix seconds; the service reads the whole second it names, which must be
+# a date Python and the databases can hold (up to 9999-12-31).
+MAX_CURSOR = 253402300798
+
+ConversationName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(not_blank), Documented(pattern=VISIBLE)
+]
 
 
 class GetDebugMessagesReq(PageReq):
     """llmops-api.md §1.13: without `created_at` the page counts back from now."""
 
-    created_at: int | None = Field(None, ge=0)
+    created_at: int | None = Field(None, ge=0, le=MAX_CURSOR)
 
 
 class GetConversationMessagesReq(PageReq):
     """llmops-api.md §5.2: `created_at` 0 means no cursor."""
 
-    created_at: int = Field(0, ge=0)
+    created_at: int = Field(0, ge=0, le=MAX_CURSOR)
 
 
 class UpdateSummaryReq(RequestModel):

@@ -7,9 +7,9 @@ from pydantic import BeforeValidator, StringConstraints
 
 from pkg.paginator import PageReq
 
-from .common import HttpUrlStr, RequestModel, ResponseModel, Timestamp
+from .common import HttpUrlStr, RequestModel, ResponseModel, Timestamp, trimmed
 
-DatasetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+DatasetName = trimmed(100, min_length=1)
 # null and "" both mean "no description": the service writes the default text then.
 DatasetDescription = Annotated[
     str,

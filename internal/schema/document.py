@@ -5,12 +5,12 @@ import uuid
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AliasChoices, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, AliasChoices, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from internal.core.text_processing import splitter
 from pkg.paginator import PageReq
 
-from .common import RequestModel, ResponseModel, Timestamp
+from .common import Documented, RequestModel, ResponseModel, Timestamp, trimmed
 
 MAX_FILES_PER_BATCH = 10
 MAX_SEPARATORS = 20
@@ -39,7 +39,7 @@ def _check_separator(value: str) -> str:
     return value
 
 
-Separator = Annotated[str, StringConstraints(max_length=100), AfterValidator(_check_separator)]
+Separator = Annotated[str, StringConstraints(max_length=100), AfterValidator(_check_separator), Documented(format="regex")]
 
 
 class PreProcessRuleReq(RequestModel):
@@ -50,7 +50,11 @@ class PreProcessRuleReq(RequestModel):
 class SegmentRuleReq(RequestModel):
     separators: list[Separator] = Field(min_length=1, max_length=MAX_SEPARATORS)
     chunk_size: int = Field(ge=splitter.MIN_CHUNK_SIZE, le=splitter.MAX_CHUNK_SIZE)
-    chunk_overlap: int = Field(ge=0)
+    chunk_overlap: int = Field(
+        ge=0,
+        le=splitter.max_chunk_overlap(splitter.MAX_CHUNK_SIZE),
+        description="At most half of chunk_size (rounded down).",
+    )
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -67,6 +71,13 @@ class DocumentRuleReq(RequestModel):
         default_factory=list,
         max_length=2,
         validation_alias=AliasChoices("pre_process_rules", "pre_proces_rules"),
+        # Each rule id at most once.
+        json_schema_extra={
+            "allOf": [
+                {"contains": {"properties": {"id": {"const": rule_id}}}, "minContains": 0, "maxContains": 1}
+                for rule_id in ("remove_extra_space", "remove_url_and_email")
+            ]
+        },
     )
     segment: SegmentRuleReq
 
@@ -87,7 +98,17 @@ class DocumentRuleReq(RequestModel):
 
 
 class CreateDocumentsReq(RequestModel):
-    upload_file_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_FILES_PER_BATCH)
+    # A custom process type needs its rule.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"process_type": {"const": ProcessType.CUSTOM.value}}, "required": ["process_type"]},
+            "then": {"properties": {"rule": {"type": "object"}}, "required": ["rule"]},
+        }
+    )
+
+    upload_file_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=MAX_FILES_PER_BATCH, json_schema_extra={"uniqueItems": True}
+    )
     process_type: ProcessType
     rule: DocumentRuleReq | None = Field(None, validate_default=True)
 
@@ -111,7 +132,7 @@ class GetDocumentsWithPageReq(PageReq):
 
 
 class UpdateDocumentNameReq(RequestModel):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    name: trimmed(100, min_length=1)
 
 
 class UpdateEnabledReq(RequestModel):

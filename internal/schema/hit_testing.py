@@ -3,11 +3,11 @@
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StrictFloat, StrictInt, StringConstraints
+from pydantic import AfterValidator, Field, StrictFloat
 
 from internal.core.retrieval.entities import RetrievalStrategy
 
-from .common import RequestModel, ResponseModel, Timestamp, not_blank
+from .common import JsonInt, RequestModel, ResponseModel, Timestamp, text
 from .segment import SegmentFields
 
 MAX_HIT_QUERY_LENGTH = 200
@@ -19,9 +19,9 @@ def _two_decimals(value: float) -> float:
 
 
 class HitReq(RequestModel):
-    query: Annotated[str, StringConstraints(max_length=MAX_HIT_QUERY_LENGTH), AfterValidator(not_blank)]
+    query: text(MAX_HIT_QUERY_LENGTH)
     retrieval_strategy: RetrievalStrategy
-    k: StrictInt = Field(ge=0, le=MAX_HIT_K)
+    k: JsonInt = Field(ge=0, le=MAX_HIT_K)
     # The least similarity, 0-1, kept to two decimals.
     score: Annotated[StrictFloat, Field(ge=0, le=1), AfterValidator(_two_decimals)]
 

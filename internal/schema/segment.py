@@ -4,11 +4,11 @@ import uuid
 from enum import Enum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from pkg.paginator import PageReq
 
-from .common import RequestModel, ResponseModel, Timestamp, not_blank
+from .common import RequestModel, ResponseModel, Timestamp, text, trimmed
 
 # llmops-api.md §4.16/4.18: "in principle" at most 1000 tokens; the service counts them.
 MAX_SEGMENT_TOKENS = 1000
@@ -24,8 +24,8 @@ class SegmentStatus(str, Enum):
     ERROR = "error"
 
 
-SegmentContent = Annotated[str, StringConstraints(max_length=MAX_SEGMENT_CHARACTERS), AfterValidator(not_blank)]
-Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+SegmentContent = text(MAX_SEGMENT_CHARACTERS)
+Keyword = trimmed(64, min_length=1)
 
 
 class CreateSegmentReq(RequestModel):

@@ -32,7 +32,9 @@ class BuiltinAppService:
         """Every template's configuration passes the rules of a draft update; run at start-up."""
         for app in self.catalog.apps:
             try:
-                self.validator.validate(None, UpdateAppConfigReq.model_validate(app.entity.config))
+                # Our own data, unlike a client's request: an unknown key is a typo to report.
+                config = UpdateAppConfigReq.model_validate(app.entity.config, extra="forbid")
+                self.validator.validate(None, config)
             except ValidationError as exc:
                 raise BuiltinAppCatalogError(f"{app.source}: config.{describe_validation_error(exc)}") from None
             except CustomException as exc:

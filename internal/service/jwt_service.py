@@ -17,6 +17,7 @@ REVOKED_KEY = "revoked_token:{jti}"
 # A token issued before a password change that stays valid: the one that made the change.
 KEPT_KEY = "kept_token:{jti}"
 EXPIRED = "授权凭证已过期，请重新登录"
+INVALID = "授权凭证无效，请重新登录"
 # Tokens whose signature and claims were checked, kept: a client sends the same one on every request.
 DECODED_TOKENS_KEPT = 4096
 
@@ -54,7 +55,10 @@ class JwtService:
         except jwt.ExpiredSignatureError:
             raise UnauthorizedException(EXPIRED) from None
         except jwt.InvalidTokenError:
-            raise UnauthorizedException("授权凭证无效，请重新登录") from None
+            raise UnauthorizedException(INVALID) from None
+        # PyJWT accepts a numeric string ("9999999999") as `exp`; we only ever issue numbers.
+        if not isinstance(claims["exp"], (int, float)) or isinstance(claims["exp"], bool):
+            raise UnauthorizedException(INVALID)
         if claims["exp"] <= time.time():  # a token decoded earlier expires all the same
             raise UnauthorizedException(EXPIRED)
         if self.kv_store.exists(REVOKED_KEY.format(jti=claims["jti"])):
@@ -77,6 +81,7 @@ class JwtService:
 
     def revoke(self, claims: dict) -> None:
         """Refuse the token from now until it would have expired anyway."""
-        remaining = int(claims["exp"]) - int(time.time())
+        # A token lives no longer than the lifetime we issue, whatever its (signed) `exp` says.
+        remaining = min(int(claims["exp"]) - int(time.time()), self.settings.security.jwt_expires_in)
         if remaining > 0:
             self.kv_store.set(REVOKED_KEY.format(jti=claims["jti"]), "1", ttl=remaining + 1)

@@ -113,7 +113,6 @@ def test_description_is_optional_and_limits_are_inclusive(client, member):
         ({"name": "应用", "icon": "ftp://cdn.example.com/a.png"}, "icon"),
         ({"name": "应用", "icon": "not a url"}, "icon"),
         ({"name": "应用", "icon": ICON, "description": "d" * 801}, "description"),
-        ({"name": "应用", "icon": ICON, "status": "published"}, "status"),
     ],
 )
 def test_create_and_update_constraints_name_the_field(client, member, body, field):

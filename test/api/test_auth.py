@@ -56,7 +56,6 @@ def test_wrong_password_and_unknown_email_fail_alike(client, member):
         ({"email": "a@example.com", "password": "1234567890"}, "password"),
         ({"email": "a@example.com", "password": "imooc.com@zehuiya"}, "password"),
         ({"email": 5, "password": PASSWORD}, "email"),
-        ({"email": "a@example.com", "password": PASSWORD, "remember": True}, "remember"),
     ],
 )
 def test_login_constraints_are_validate_errors_naming_the_field(client, body, field):

@@ -153,7 +153,6 @@ def test_supplied_keywords_are_kept_as_they_are(client, member, document):
         ({"content": "ok", "keywords": "Python"}, "keywords"),
         ({"content": "ok", "keywords": [""]}, "keywords[0]"),
         ({"content": "ok", "keywords": ["k"] * 51}, "keywords"),
-        ({"content": "ok", "extra": True}, "extra"),
     ],
 )
 def test_create_constraints(client, member, document, body, field):
