@@ -9,7 +9,8 @@ import pytest
 
 from config import Settings
 from internal.handler.endpoint import MAX_JSON_DEPTH
-from test.api.apps import ICON, assert_validate_error, create_app, create_dataset, get_app
+from test.api.apps import ICON, create_app, create_dataset, get_app
+from test.api.assertions import assert_validate_error
 from test.api.chat import chat_app
 from test.api.test_api_tools import create_provider, provider_body
 
