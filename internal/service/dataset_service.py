@@ -11,12 +11,12 @@ from sqlalchemy import delete, func, select
 from internal.extension.task_queue import TaskQueue
 from internal.model import Dataset, Document
 from internal.schema.dataset import CreateDatasetReq, GetDatasetsWithPageReq, UpdateDatasetReq
-from internal.task.dataset_task import delete_dataset
 from pkg.paginator import Paginator, paginate
 from pkg.sql_like import contains_pattern
 
 from .app_config_service import AppConfigService
 from .base_service import BaseService
+from .task_names import DELETE_DATASET
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class DatasetService(BaseService):
             # Bulk deletes run in the database; the ORM would load every row first.
             self.db.session.execute(delete(Dataset).where(Dataset.id == dataset.id))
         try:
-            self.task_queue.enqueue(delete_dataset, str(dataset_id), document_ids)
+            self.task_queue.enqueue(DELETE_DATASET, str(dataset_id), document_ids)
         except Exception:
             # The deletion stands; retrieval ignores vectors whose segment is gone.
             logger.exception("Queueing the index removal of deleted dataset %s failed", dataset_id)

@@ -16,21 +16,15 @@ from internal.extension.database import utcnow
 from internal.extension.kv_store import KeyValueStore
 from internal.extension.task_queue import TaskQueue
 from internal.extension.vector_store.base import VectorStore
-from internal.model import Dataset, Document, Segment, UploadFile
-from internal.schema.document import (
-    CreateDocumentsReq,
-    DocumentStatus,
-    GetDocumentsWithPageReq,
-    ProcessType,
-)
-from internal.schema.segment import SegmentStatus
-from internal.task.document_task import build_documents, delete_document
+from internal.model import Dataset, Document, DocumentStatus, Segment, SegmentStatus, UploadFile
+from internal.schema.document import CreateDocumentsReq, GetDocumentsWithPageReq, ProcessType
 from pkg.paginator import Paginator, paginate
 from pkg.sql_like import contains_pattern
 
 from .base_service import BaseService
 from .dataset_service import DatasetService
-from .indexing_service import LOCK_TIMEOUT, document_lock
+from .document_lock import LOCK_TIMEOUT, document_lock
+from .task_names import BUILD_DOCUMENTS, DELETE_DOCUMENT
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +94,7 @@ class DocumentService(BaseService):
         # overlap another's embeddings and a slow file does not hold up the rest of its batch.
         for queued, document_id in enumerate(document_ids):
             try:
-                self.task_queue.enqueue(build_documents, [str(document_id)])
+                self.task_queue.enqueue(BUILD_DOCUMENTS, [str(document_id)])
             except Exception:
                 logger.exception("Queueing the build of batch %s failed", batch)
                 self._abandon(document_ids[queued:], "文档处理任务提交失败，请重新上传")
@@ -162,7 +156,7 @@ class DocumentService(BaseService):
         with self.db.auto_commit():
             self.db.session.execute(delete(Document).where(Document.id == document.id))
         try:
-            self.task_queue.enqueue(delete_document, str(document_id))
+            self.task_queue.enqueue(DELETE_DOCUMENT, str(document_id))
         except Exception:
             # The deletion stands; retrieval ignores vectors whose segment is gone.
             logger.exception("Queueing the index removal of deleted document %s failed", document_id)

@@ -18,21 +18,15 @@ from internal.exception import FailException, NotFoundException, ValidateErrorEx
 from internal.extension.database import utcnow
 from internal.extension.kv_store import KeyValueStore
 from internal.extension.vector_store.base import VectorRecord, VectorStore
-from internal.model import Document, Segment
-from internal.schema.document import DocumentStatus
-from internal.schema.segment import (
-    MAX_SEGMENT_TOKENS,
-    CreateSegmentReq,
-    GetSegmentsWithPageReq,
-    SegmentStatus,
-    UpdateSegmentReq,
-)
+from internal.model import Document, DocumentStatus, Segment, SegmentStatus
+from internal.schema.segment import MAX_SEGMENT_TOKENS, CreateSegmentReq, GetSegmentsWithPageReq, UpdateSegmentReq
 from pkg.paginator import Paginator, paginate
 from pkg.sql_like import contains_pattern
 
 from .base_service import BaseService
 from .document_service import DocumentService
-from .indexing_service import LOCK_TIMEOUT, document_lock, segment_hash, segment_totals
+from .document_lock import LOCK_TIMEOUT, document_lock
+from .indexing_service import segment_hash, segment_totals
 
 SEGMENT_NOT_FOUND = "该文档片段不存在"
 

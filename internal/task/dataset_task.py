@@ -5,10 +5,11 @@ import uuid
 from celery import shared_task
 from flask import current_app
 
+from internal.service import task_names
 from internal.service.indexing_service import IndexingService
 
 
-@shared_task
+@shared_task(name=task_names.DELETE_DATASET)
 def delete_dataset(dataset_id: str, document_ids: list[str]) -> None:
     """Remove the vectors, keyword terms and app bindings of a deleted dataset and its documents."""
     current_app.extensions["injector"].get(IndexingService).delete_dataset_index(

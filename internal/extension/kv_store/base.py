@@ -1,5 +1,12 @@
+"""The key-value port: expiring keys, counters, leases and cross-process locks, the small part of
+Redis the product relies on, so an embedded disk cache can stand in for it."""
+
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+
+
+class KeyValueStoreUnavailable(Exception):
+    """The store could not be reached (Redis down, a connection cut): worth retrying later."""
 
 
 class KeyValueStore(ABC):
@@ -28,3 +35,18 @@ class KeyValueStore(ABC):
 
     @abstractmethod
     def ping(self) -> bool: ...
+
+    # A lease is a key held by one owner for a short time and renewed while its work runs, so
+    # the work of a crashed process is free to be taken over as soon as the lease runs out.
+
+    @abstractmethod
+    def acquire_lease(self, key: str, owner: str, ttl: float) -> bool:
+        """Take `key` for `owner` for `ttl` seconds unless someone holds it."""
+
+    @abstractmethod
+    def renew_lease(self, key: str, owner: str, ttl: float) -> bool:
+        """Extend `owner`'s lease to `ttl` seconds from now; False when it is no longer theirs."""
+
+    @abstractmethod
+    def release_lease(self, key: str, owner: str) -> None:
+        """Give the lease up if `owner` still holds it."""

@@ -1,33 +1,92 @@
+"""The production key-value store: Redis, with connection failures reported as KeyValueStoreUnavailable."""
+
+from contextlib import contextmanager
+
 import redis
 
-from .base import KeyValueStore
+from .base import KeyValueStore, KeyValueStoreUnavailable
+
+# A dead connection fails within these many seconds instead of hanging a build step forever.
+SOCKET_TIMEOUT = 10
+CONNECT_TIMEOUT = 5
+
+_RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
+@contextmanager
+def _reachable():
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise KeyValueStoreUnavailable(str(exc)) from exc
+
+
+class _Lock:
+    """redis-py's lock with connection failures translated (acquire and release both talk to Redis)."""
+
+    def __init__(self, lock):
+        self._lock = lock
+
+    def __enter__(self):
+        with _reachable():
+            return self._lock.__enter__()
+
+    def __exit__(self, *exc_info):
+        with _reachable():
+            return self._lock.__exit__(*exc_info)
 
 
 class RedisStore(KeyValueStore):
     def __init__(self, url: str):
-        self.client = redis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        self.client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            health_check_interval=30,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=CONNECT_TIMEOUT,
+        )
+        self._renew = self.client.register_script(_RENEW)
+        self._release = self.client.register_script(_RELEASE)
 
     def get(self, key):
-        return self.client.get(key)
+        with _reachable():
+            return self.client.get(key)
 
     def set(self, key, value, ttl=None):
-        self.client.set(key, value, ex=ttl if ttl and ttl > 0 else None)
+        with _reachable():
+            self.client.set(key, value, ex=ttl if ttl and ttl > 0 else None)
 
     def delete(self, key):
-        self.client.delete(key)
+        with _reachable():
+            self.client.delete(key)
 
     def exists(self, key):
-        return bool(self.client.exists(key))
+        with _reachable():
+            return bool(self.client.exists(key))
 
     def incr(self, key, ttl):
-        with self.client.pipeline() as pipe:
+        with _reachable(), self.client.pipeline() as pipe:
             pipe.incr(key)
             pipe.expire(key, ttl, nx=True)
             value, _ = pipe.execute()
         return int(value)
 
     def lock(self, name, timeout=60):
-        return self.client.lock(f"lock:{name}", timeout=timeout, blocking_timeout=timeout)
+        return _Lock(self.client.lock(f"lock:{name}", timeout=timeout, blocking_timeout=timeout))
 
     def ping(self):
-        return bool(self.client.ping())
+        with _reachable():
+            return bool(self.client.ping())
+
+    def acquire_lease(self, key, owner, ttl):
+        with _reachable():
+            return bool(self.client.set(key, owner, px=int(ttl * 1000), nx=True))
+
+    def renew_lease(self, key, owner, ttl):
+        with _reachable():
+            return bool(self._renew(keys=[key], args=[owner, int(ttl * 1000)]))
+
+    def release_lease(self, key, owner):
+        with _reachable():
+            self._release(keys=[key], args=[owner])
