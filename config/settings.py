@@ -67,7 +67,7 @@ class CelerySettings(_Group):
     celery_result_backend: str = ""
     celery_indexing_queue: str = Field("indexing", min_length=1, description="Queue of document builds and index removals")
     celery_visibility_timeout: int = Field(
-        120, ge=1, description="Seconds before the broker redelivers a message a lost worker took (Redis broker)"
+        90, ge=1, description="Seconds before the broker redelivers a message a lost worker took (Redis broker)"
     )
     indexing_lease_seconds: float = Field(
         30.0, gt=0, description="A build holds its document for this long, renewed while it runs; a dead build frees it then"

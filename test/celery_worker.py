@@ -52,7 +52,7 @@ class CeleryWorker:
         env = {**os.environ, **settings_environment(self.settings)}
         command = [
             sys.executable, "-m", "celery", "-A", "app.worker", "worker",
-            "--pool", "threads", "--concurrency", "2", "--loglevel", "warning",
+            "--pool", "threads", "--concurrency", "2", "--loglevel", os.environ.get("TEST_WORKER_LOGLEVEL", "warning"),
             "--queues", self.queue, "--hostname", self.hostname,
             "--without-gossip", "--without-mingle",
         ]  # fmt: skip

@@ -13,7 +13,6 @@ from internal.core.file_extractor import SUPPORTED_EXTENSIONS
 from internal.core.text_processing import splitter
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.extension.database import utcnow
-from internal.extension.kv_store import KeyValueStore
 from internal.extension.task_queue import TaskQueue
 from internal.extension.vector_store.base import VectorStore
 from internal.model import Dataset, Document, DocumentStatus, Segment, SegmentStatus, UploadFile
@@ -23,7 +22,7 @@ from pkg.sql_like import contains_pattern
 
 from .base_service import BaseService
 from .dataset_service import DatasetService
-from .document_lock import LOCK_TIMEOUT, document_lock
+from .document_lock import DocumentLocks
 from .task_names import BUILD_DOCUMENTS, DELETE_DOCUMENT
 
 logger = logging.getLogger(__name__)
@@ -51,7 +50,7 @@ class DocumentService(BaseService):
     dataset_service: DatasetService
     task_queue: TaskQueue
     vector_store: VectorStore
-    kv_store: KeyValueStore
+    document_locks: DocumentLocks
 
     def create(
         self, account_id: uuid.UUID, dataset_id: uuid.UUID, req: CreateDocumentsReq
@@ -133,7 +132,7 @@ class DocumentService(BaseService):
         """Switch a completed document; its vectors follow at once (segment switch AND document switch)."""
         self._check_completed(self.get_document(account_id, dataset_id, document_id))
         self.db.session.close()  # nothing held open while waiting for the document's lock
-        with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+        with self.document_locks.hold(document_id):
             with self.db.auto_commit():
                 document = self.db.session.get(Document, document_id)
                 if document is None:

@@ -44,7 +44,7 @@ from internal.model import Document, DocumentStatus, Segment, SegmentStatus, Upl
 
 from .app_config_service import AppConfigService
 from .base_service import BaseService
-from .document_lock import LOCK_TIMEOUT, document_lock
+from .document_lock import DocumentLocks
 from .task_names import BUILD_DOCUMENTS
 
 logger = logging.getLogger(__name__)
@@ -157,6 +157,7 @@ class IndexingService(BaseService):
     vector_store: VectorStore
     keyword_index: KeywordIndex
     kv_store: KeyValueStore
+    document_locks: DocumentLocks
     task_queue: TaskQueue
     app_config_service: AppConfigService
 
@@ -400,7 +401,7 @@ class IndexingService(BaseService):
         self._rollback()
         try:
             try:
-                with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+                with self.document_locks.hold(document_id):
                     self._fail(document_id, message)
             except KeyValueStoreUnavailable:
                 self._rollback()
@@ -494,7 +495,7 @@ class IndexingService(BaseService):
         for document_id in document_ids:
             # A barrier: a build step of the document in flight finishes first, and every later
             # step finds the document gone and removes what it wrote itself.
-            with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+            with self.document_locks.hold(document_id):
                 pass
         with self.db.auto_commit():
             self.keyword_index.remove_dataset(dataset_id)
@@ -507,7 +508,7 @@ class IndexingService(BaseService):
         self.app_config_service.unbind_dataset(dataset_id)
 
     def _discard_index(self, document_id: uuid.UUID) -> None:
-        with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+        with self.document_locks.hold(document_id):
             try:
                 self._delete_index_rows(document_id)
                 self.db.session.commit()
@@ -550,7 +551,7 @@ class IndexingService(BaseService):
         """The document's lock, held while the block writes; the block only runs if this build
         still holds its lease and the document still exists, and everything it wrote is rolled
         back if it fails."""
-        with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+        with self.document_locks.hold(document_id):
             try:
                 lease.check()
                 if self.db.session.scalar(select(Document.id).where(Document.id == document_id)) is None:

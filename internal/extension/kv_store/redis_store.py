@@ -1,14 +1,18 @@
 """The production key-value store: Redis, with connection failures reported as KeyValueStoreUnavailable."""
 
+import logging
 from contextlib import contextmanager
 
 import redis
+from redis.exceptions import LockNotOwnedError
 
 from .base import KeyValueStore, KeyValueStoreUnavailable
 
 # A dead connection fails within these many seconds instead of hanging a build step forever.
 SOCKET_TIMEOUT = 10
 CONNECT_TIMEOUT = 5
+
+logger = logging.getLogger(__name__)
 
 _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
@@ -34,7 +38,12 @@ class _Lock:
 
     def __exit__(self, *exc_info):
         with _reachable():
-            return self._lock.__exit__(*exc_info)
+            try:
+                return self._lock.__exit__(*exc_info)
+            except LockNotOwnedError:
+                # Held past its timeout and expired; what the holder wrote is committed anyway.
+                logger.warning("Lock %s expired before it was released", self._lock.name)
+                return None
 
 
 class RedisStore(KeyValueStore):
@@ -73,7 +82,8 @@ class RedisStore(KeyValueStore):
         return int(value)
 
     def lock(self, name, timeout=60):
-        return _Lock(self.client.lock(f"lock:{name}", timeout=timeout, blocking_timeout=timeout))
+        # A waiter outlasts a holder that died (its lock expires after `timeout`).
+        return _Lock(self.client.lock(f"lock:{name}", timeout=timeout, blocking_timeout=timeout * 2))
 
     def ping(self):
         with _reachable():
