@@ -156,3 +156,20 @@ class DatasetQuery(db.Model):
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IndexCleanup(db.Model):
+    """What a deleted document or dataset left outside its database rows (vectors, app bindings),
+    recorded in the deletion's transaction and removed once the cleanup task has done its work;
+    the indexing sweep re-queues the cleanups whose task was lost or failed."""
+
+    __tablename__ = "index_cleanup"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # No foreign keys: what they would point to is gone.
+    dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    document_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    # The whole dataset (its vectors, terms and app bindings), or only the listed documents.
+    whole_dataset: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

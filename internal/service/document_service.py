@@ -15,7 +15,7 @@ from internal.exception import FailException, NotFoundException, ValidateErrorEx
 from internal.extension.database import utcnow
 from internal.extension.task_queue import TaskQueue
 from internal.extension.vector_store.base import VectorStore
-from internal.model import Dataset, Document, DocumentStatus, Segment, SegmentStatus, UploadFile
+from internal.model import Dataset, Document, DocumentStatus, IndexCleanup, Segment, SegmentStatus, UploadFile
 from internal.schema.document import CreateDocumentsReq, GetDocumentsWithPageReq, ProcessType
 from pkg.paginator import Paginator, paginate
 from pkg.sql_like import contains_pattern
@@ -152,12 +152,15 @@ class DocumentService(BaseService):
         statement; a build still running notices at its next write step and stops.
         """
         document = self.get_document(account_id, dataset_id, document_id)
+        cleanup = IndexCleanup(id=uuid.uuid4(), dataset_id=document.dataset_id, document_ids=[str(document.id)])
         with self.db.auto_commit():
             self.db.session.execute(delete(Document).where(Document.id == document.id))
+            self.db.session.add(cleanup)
         try:
-            self.task_queue.enqueue(DELETE_DOCUMENT, str(document_id))
+            self.task_queue.enqueue(DELETE_DOCUMENT, str(document_id), str(cleanup.id))
         except Exception:
-            # The deletion stands; retrieval ignores vectors whose segment is gone.
+            # The deletion stands (retrieval ignores vectors whose segment is gone); the sweep
+            # queues the cleanup again later.
             logger.exception("Queueing the index removal of deleted document %s failed", document_id)
 
     def get_document(self, account_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UUID) -> Document:

@@ -40,12 +40,12 @@ from internal.extension.kv_store import KeyValueStore, KeyValueStoreUnavailable
 from internal.extension.task_queue import TaskQueue
 from internal.extension.storage import ObjectNotFoundError, ObjectStorage, StorageError
 from internal.extension.vector_store.base import VectorRecord, VectorStore
-from internal.model import Document, DocumentStatus, Segment, SegmentStatus, UploadFile
+from internal.model import Document, DocumentStatus, IndexCleanup, Segment, SegmentStatus, UploadFile
 
 from .app_config_service import AppConfigService
 from .base_service import BaseService
 from .document_lock import DocumentLocks
-from .task_names import BUILD_DOCUMENTS
+from .task_names import BUILD_DOCUMENTS, DELETE_DATASET, DELETE_DOCUMENT
 
 logger = logging.getLogger(__name__)
 
@@ -438,7 +438,8 @@ class IndexingService(BaseService):
 
     def sweep_stale_builds(self) -> None:
         """Re-queue the builds whose worker is gone (no lease held), or fail their document once
-        too many builds were interrupted; one sweep at a time over all processes.
+        too many builds were interrupted, and the cleanups of deletions whose task was lost or
+        failed; one sweep at a time over all processes.
 
         A started build counts as gone once its lease has run out; a `waiting` document once it
         has waited past the broker's redelivery time (its message is lost, or the embedded
@@ -458,6 +459,11 @@ class IndexingService(BaseService):
                 )
             )
         ).all()
+        cleanups = self.db.session.execute(
+            select(IndexCleanup.id, IndexCleanup.dataset_id, IndexCleanup.document_ids, IndexCleanup.whole_dataset).where(
+                IndexCleanup.updated_at < queued_before
+            )
+        ).all()
         self.db.session.close()
         for document_id, attempts in stale:
             try:
@@ -465,6 +471,23 @@ class IndexingService(BaseService):
             except Exception:
                 self._rollback()
                 logger.exception("Sweeping document %s failed", document_id)
+        for cleanup in cleanups:
+            try:
+                self._requeue_cleanup(*cleanup)
+            except Exception:
+                self._rollback()
+                logger.exception("Re-queueing index cleanup %s failed", cleanup.id)
+
+    def _requeue_cleanup(self, cleanup_id: uuid.UUID, dataset_id: uuid.UUID, document_ids: list[str], whole_dataset: bool) -> None:
+        """A deletion's cleanup whose task was lost or failed (the database or the store was down)."""
+        with self.db.auto_commit():
+            self.db.session.execute(update(IndexCleanup).where(IndexCleanup.id == cleanup_id).values(updated_at=utcnow()))
+        logger.warning("Re-queueing index cleanup %s of dataset %s", cleanup_id, dataset_id)
+        if whole_dataset:
+            self.task_queue.enqueue(DELETE_DATASET, str(dataset_id), document_ids, str(cleanup_id))
+        else:
+            for document_id in document_ids:
+                self.task_queue.enqueue(DELETE_DOCUMENT, document_id, str(cleanup_id))
 
     def _sweep(self, document_id: uuid.UUID, attempts: int) -> None:
         # Holding the build's lease keeps a build from starting while the document is handled.
@@ -486,11 +509,14 @@ class IndexingService(BaseService):
 
     # --- removal ------------------------------------------------------------------------------
 
-    def delete_document_index(self, document_id: uuid.UUID) -> None:
+    def delete_document_index(self, document_id: uuid.UUID, cleanup_id: uuid.UUID | None = None) -> None:
         """What remains of a deleted document: its vectors, plus any rows a racing writer left."""
         self._discard_index(document_id)
+        self._cleaned(cleanup_id)
 
-    def delete_dataset_index(self, dataset_id: uuid.UUID, document_ids: Sequence[uuid.UUID]) -> None:
+    def delete_dataset_index(
+        self, dataset_id: uuid.UUID, document_ids: Sequence[uuid.UUID], cleanup_id: uuid.UUID | None = None
+    ) -> None:
         """What remains of a deleted dataset once its rows are gone: vectors, stray rows, app bindings."""
         for document_id in document_ids:
             # A barrier: a build step of the document in flight finishes first, and every later
@@ -502,6 +528,12 @@ class IndexingService(BaseService):
             self.db.session.execute(delete(Segment).where(Segment.dataset_id == dataset_id))
         self.vector_store.delete_dataset(dataset_id)
         self._unbind_from_apps(dataset_id)
+        self._cleaned(cleanup_id)
+
+    def _cleaned(self, cleanup_id: uuid.UUID | None) -> None:
+        if cleanup_id is not None:
+            with self.db.auto_commit():
+                self.db.session.execute(delete(IndexCleanup).where(IndexCleanup.id == cleanup_id))
 
     def _unbind_from_apps(self, dataset_id: uuid.UUID) -> None:
         """Apps can no longer reference a deleted dataset, in their draft or published config."""

@@ -21,9 +21,9 @@ def build_documents(document_ids: list[str]) -> None:
 
 
 @shared_task(name=task_names.DELETE_DOCUMENT)
-def delete_document(document_id: str) -> None:
+def delete_document(document_id: str, cleanup_id: str | None = None) -> None:
     """Remove a deleted document's vectors and any segment or term rows left behind."""
-    _indexing_service().delete_document_index(uuid.UUID(document_id))
+    _indexing_service().delete_document_index(uuid.UUID(document_id), uuid.UUID(cleanup_id) if cleanup_id else None)
 
 
 @shared_task(name=task_names.SWEEP_INDEXING)

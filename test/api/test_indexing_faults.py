@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -30,13 +31,14 @@ from config.settings import (
     SecuritySettings,
 )
 from internal.extension.database import db
-from internal.extension.vector_store.embedded_collection import Collection
-from internal.model import Segment, SegmentTerm
+from internal.extension.vector_store.embedded_collection import LIVE, Collection
+from internal.model import IndexCleanup, Segment, SegmentTerm
 from internal.server import create_app
 from internal.server.http import MIGRATIONS_DIR
 from test.api.knowledge_base import (
     add_documents,
     batch_progress,
+    build_document,
     build_running,
     create_dataset,
     keyword_hits,
@@ -194,9 +196,7 @@ def assert_built_exactly_once(stack: FaultyStack, member: Member, dataset_id: st
     assert positions == list(range(1, PARAGRAPHS + 1))  # no segment twice
     assert term_segments == segment_ids and stray_terms == 0
 
-    snapshot = Collection(stack.storage_dir / "vector_store" / dataset_id).snapshot()
-    live = snapshot.live_rows_of_document(doc)
-    vector_segments = [uuid.UUID(bytes=row.tobytes()) for row in snapshot.segment_ids[live]]
+    vector_segments = live_vector_segments(stack, dataset_id, document_id)
     assert len(vector_segments) == len(set(vector_segments)) == PARAGRAPHS  # no vector left from the first try
     assert set(vector_segments) == segment_ids
 
@@ -235,3 +235,52 @@ def test_a_build_cut_off_from_redis_is_completed_once_redis_is_back(faulty, memb
         faulty.proxy.restore()
     assert_built_exactly_once(faulty, member, dataset_id, document_id, batch)
     faulty.worker.assert_alive()
+
+
+def live_vector_segments(stack: FaultyStack, dataset_id: str, document_id: str | None = None) -> list[uuid.UUID]:
+    """Segment ids of the vectors the dataset's store holds (enabled or not), or only the document's."""
+    snapshot = Collection(stack.storage_dir / "vector_store" / dataset_id).snapshot()
+    if document_id is None:
+        rows = (snapshot.flags & LIVE).astype(bool)
+    else:
+        rows = snapshot.live_rows_of_document(uuid.UUID(document_id))
+    return [uuid.UUID(bytes=row.tobytes()) for row in snapshot.segment_ids[rows]]
+
+
+def test_deletions_whose_messages_were_lost_with_a_killed_worker_leave_nothing_behind(faulty, member, redis_url):
+    """A document deleted half-built while its worker is dead, and a dataset deleted with it; the
+    broker then loses their cleanup messages (Redis restarted without its data, say)."""
+    other_dataset = create_dataset(faulty.client, member)
+    built = build_document(faulty.app, faulty.client, member, other_dataset, "short.txt", paragraphs(3))
+    assert built["status"] == "completed" and len(live_vector_segments(faulty, other_dataset)) == 3
+    dataset_id, document_id, _ = start_build(faulty, member)
+    faulty.worker.kill()
+    assert live_vector_segments(faulty, dataset_id, document_id)  # the killed build's (disabled) vectors
+
+    resp = faulty.client.post(f"/datasets/{dataset_id}/documents/{document_id}/delete", headers=member.headers)
+    assert resp.json["code"] == "success", resp.json
+    resp = faulty.client.post(f"/datasets/{other_dataset}/delete", headers=member.headers)
+    assert resp.json["code"] == "success", resp.json
+    queue = faulty.settings.celery.celery_indexing_queue
+    lost = redis.Redis.from_url(redis_url).delete(queue)
+    assert lost == 1  # the two cleanup messages were waiting there
+
+    faulty.restart_worker()
+
+    def cleaned():
+        with faulty.app.app_context():
+            try:
+                pending = db.session.scalar(select(func.count()).select_from(IndexCleanup))
+            finally:
+                db.session.remove()
+        return pending == 0 and not live_vector_segments(faulty, dataset_id, document_id) and not live_vector_segments(faulty, other_dataset)
+
+    wait_for(faulty.app, cleaned, "the lost cleanups to be done", timeout=RECOVERY_TIMEOUT)
+    with faulty.app.app_context():
+        try:
+            for dataset in (dataset_id, other_dataset):
+                rows = db.session.scalar(select(func.count()).select_from(Segment).where(Segment.dataset_id == uuid.UUID(dataset)))
+                terms = db.session.scalar(select(func.count()).select_from(SegmentTerm).where(SegmentTerm.dataset_id == uuid.UUID(dataset)))
+                assert (rows, terms) == (0, 0)
+        finally:
+            db.session.remove()
