@@ -66,11 +66,16 @@ class CeleryWorker:
 
     def _wait_until_ready(self, celery: Celery) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
+        with celery.connection_for_write() as connection:
+            broker_errors = connection.connection_errors
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The Celery worker exited with {self.process.returncode}:\n{self.log()}")
-            if celery.control.ping(destination=[self.hostname], timeout=1.0):
-                return
+            try:
+                if celery.control.ping(destination=[self.hostname], timeout=1.0):
+                    return
+            except broker_errors:  # the connection was cut (a fault test): the next ping reconnects
+                time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"The Celery worker did not answer within {READY_TIMEOUT:g}s:\n{self.log()}")
 
@@ -96,6 +101,9 @@ class CeleryWorker:
             return self.log_path.read_text(errors="replace")
         except OSError as exc:
             return f"(no worker log: {exc})"
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def assert_alive(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -31,7 +31,8 @@ class KeyValueStore(ABC):
 
     @abstractmethod
     def lock(self, name: str, timeout: int = 60) -> AbstractContextManager:
-        """A lock shared by every process using this store, released after `timeout` at the latest."""
+        """A lock shared by every process using this store; a holder that dies (or, embedded, that
+        holds it too long) loses it after `timeout` seconds."""
 
     @abstractmethod
     def ping(self) -> bool: ...

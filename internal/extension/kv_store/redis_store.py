@@ -1,6 +1,7 @@
 """The production key-value store: Redis, with connection failures reported as KeyValueStoreUnavailable."""
 
 import logging
+import threading
 from contextlib import contextmanager
 
 import redis
@@ -11,6 +12,8 @@ from .base import KeyValueStore, KeyValueStoreUnavailable
 # A dead connection fails within these many seconds instead of hanging a build step forever.
 SOCKET_TIMEOUT = 10
 CONNECT_TIMEOUT = 5
+# How long a lock waiter waits at least for a live holder (seconds).
+LOCK_WAIT = 120
 
 logger = logging.getLogger(__name__)
 
@@ -27,16 +30,31 @@ def _reachable():
 
 
 class _Lock:
-    """redis-py's lock with connection failures translated (acquire and release both talk to Redis)."""
+    """redis-py's lock, kept alive while its holder runs: its expiry is pushed back every third of
+    `timeout`, so a long holder keeps it and a dead one (a killed worker) frees it after `timeout`.
+    Connection failures are translated (acquire and release both talk to Redis)."""
 
-    def __init__(self, lock):
+    def __init__(self, lock, timeout: float):
         self._lock = lock
+        self._timeout = timeout
+        self._released = threading.Event()
 
     def __enter__(self):
         with _reachable():
-            return self._lock.__enter__()
+            entered = self._lock.__enter__()
+        self._released.clear()
+        threading.Thread(target=self._keep_alive, daemon=True, name="llmops-lock-keepalive").start()
+        return entered
+
+    def _keep_alive(self) -> None:
+        while not self._released.wait(self._timeout / 3):
+            try:
+                self._lock.extend(self._timeout, replace_ttl=True)
+            except redis.RedisError:
+                return  # lost or unreachable: the holder finds out when it releases
 
     def __exit__(self, *exc_info):
+        self._released.set()
         with _reachable():
             try:
                 return self._lock.__exit__(*exc_info)
@@ -82,8 +100,10 @@ class RedisStore(KeyValueStore):
         return int(value)
 
     def lock(self, name, timeout=60):
-        # A waiter outlasts a holder that died (its lock expires after `timeout`).
-        return _Lock(self.client.lock(f"lock:{name}", timeout=timeout, blocking_timeout=timeout * 2))
+        # A waiter outlasts a holder that died (its lock expires after `timeout`) and waits a
+        # while for a live one.
+        blocking = max(timeout * 2, LOCK_WAIT)
+        return _Lock(self.client.lock(f"lock:{name}", timeout=timeout, blocking_timeout=blocking), timeout)
 
     def ping(self):
         with _reachable():
