@@ -3,13 +3,15 @@ PostgreSQL and on Redis reached through a TCP proxy the test can cut.
 
 A build is caught half-way (a slow fake embeddings endpoint), then its worker is killed with
 SIGKILL or Redis is cut; once the fault is over the document must end `completed` with exactly its
-segments, terms and vectors, and nothing of it may be searchable before.
+segments, terms and vectors, and nothing of it may be searchable before. Deletions whose cleanup
+messages are lost with a killed worker still leave no vectors or rows behind.
 """
 
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -20,7 +22,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from config import Profile
+from config import Profile, Settings
 from config.settings import (
     CelerySettings,
     DatabaseSettings,
@@ -72,10 +74,11 @@ def paragraphs(count: int) -> bytes:
 class FaultyStack:
     app: Flask
     client: FlaskClient
-    proxy: TcpProxy
+    proxy: TcpProxy  # to Redis
+    database_proxy: TcpProxy
     worker: CeleryWorker
-    settings: object
-    storage_dir: object
+    settings: Settings
+    storage_dir: Path
 
     def restart_worker(self) -> None:
         self.worker = CeleryWorker(self.settings, self.storage_dir / "celery-worker.log", beat=True)
@@ -85,8 +88,8 @@ class FaultyStack:
 
 @pytest.fixture(scope="module")
 def faulty(request, tmp_path_factory, redis_url) -> Iterator[FaultyStack]:
-    """An API app and a worker (with beat) whose Redis, broker included, goes through a proxy,
-    on a database of their own (so this worker's sweeps see only these tests' documents)."""
+    """An API app and a worker (with beat) whose Redis (broker included) and PostgreSQL go through
+    proxies, on a database of their own (so this worker's sweeps see only these tests' documents)."""
     name = f"llmops_faults_{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(POSTGRES_ADMIN_DSN, connect_timeout=3)
     admin.autocommit = True
@@ -100,6 +103,13 @@ def faulty(request, tmp_path_factory, redis_url) -> Iterator[FaultyStack]:
     request.addfinalizer(proxy.stop)
     proxied_redis = urlunsplit(redis_parts._replace(netloc=f"127.0.0.1:{proxy.port}"))
 
+    postgres_parts = urlsplit(POSTGRES_ADMIN_DSN)
+    database_proxy = TcpProxy(postgres_parts.hostname or "127.0.0.1", postgres_parts.port or 5432).start()
+    request.addfinalizer(database_proxy.stop)
+    user = postgres_parts.netloc.rpartition("@")[0]
+    proxied_netloc = f"{user}@127.0.0.1:{database_proxy.port}" if user else f"127.0.0.1:{database_proxy.port}"
+    database_url = urlunsplit(postgres_parts._replace(netloc=proxied_netloc, path=f"/{name}"))
+
     model = FakeOpenAI(api_key="sk-test-faults").start()
     request.addfinalizer(model.stop)
     model.embedding_delay = 0.1  # with 4 texts a request: a 104-segment build takes a few seconds
@@ -108,7 +118,7 @@ def faulty(request, tmp_path_factory, redis_url) -> Iterator[FaultyStack]:
     settings = make_settings(
         storage_dir,
         llmops_profile=Profile.PRODUCTION,
-        database=DatabaseSettings(_env_file=None, sqlalchemy_database_uri=f"{POSTGRES_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"),
+        database=DatabaseSettings(_env_file=None, sqlalchemy_database_uri=database_url),
         redis=RedisSettings(_env_file=None, redis_url=proxied_redis),
         celery=CelerySettings(
             _env_file=None,
@@ -119,14 +129,16 @@ def faulty(request, tmp_path_factory, redis_url) -> Iterator[FaultyStack]:
             indexing_sweep_interval=SWEEP_INTERVAL,
         ),
         security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "f" * 40),
-        providers=ProviderSettings(_env_file=None, llm_max_retries=0, openai_api_key=model.api_key, openai_api_base=model.api_base),
+        providers=ProviderSettings(
+            _env_file=None, llm_max_retries=0, openai_api_key=model.api_key, openai_api_base=model.api_base
+        ),
         embeddings=EmbeddingSettings(_env_file=None, embedding_provider=EmbeddingProvider.OPENAI, embedding_batch_size=4),
     )
     app = create_app(settings)
     with app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision="heads")
     worker = CeleryWorker(settings, storage_dir / "celery-worker.log", beat=True)
-    stack = FaultyStack(app, app.test_client(), proxy, worker, settings, storage_dir)
+    stack = FaultyStack(app, app.test_client(), proxy, database_proxy, worker, settings, storage_dir)
     request.addfinalizer(lambda: stack.worker.stop())
     worker.start(app.extensions["celery"])
     app.extensions["test_celery_worker"] = worker
@@ -187,9 +199,10 @@ def assert_built_exactly_once(stack: FaultyStack, member: Member, dataset_id: st
             doc = uuid.UUID(document_id)
             segment_ids = set(db.session.scalars(select(Segment.id).where(Segment.document_id == doc)))
             positions = sorted(db.session.scalars(select(Segment.position).where(Segment.document_id == doc)))
-            term_segments = set(db.session.scalars(select(SegmentTerm.segment_id).where(SegmentTerm.document_id == doc).distinct()))
+            terms = select(SegmentTerm.segment_id).where(SegmentTerm.document_id == doc)
+            term_segments = set(db.session.scalars(terms.distinct()))
             stray_terms = db.session.scalar(
-                select(func.count()).select_from(SegmentTerm).where(SegmentTerm.document_id == doc, SegmentTerm.segment_id.not_in(segment_ids))
+                select(func.count()).select_from(terms.where(SegmentTerm.segment_id.not_in(segment_ids)).subquery())
             )
         finally:
             db.session.remove()
@@ -240,6 +253,18 @@ def test_a_build_cut_off_from_redis_is_completed_once_redis_is_back(faulty, memb
     assert_built_exactly_once(faulty, member, dataset_id, document_id, batch)
 
 
+def test_a_build_cut_off_from_the_database_is_completed_once_it_is_back(faulty, member):
+    dataset_id, document_id, batch = start_build(faulty, member)
+    faulty.database_proxy.cut()
+    try:
+        time.sleep(LEASE_SECONDS * 2)  # the build fails at its next step; the sweeps fail too
+    finally:
+        faulty.database_proxy.restore()
+    if not faulty.worker.running():
+        faulty.restart_worker()
+    assert_built_exactly_once(faulty, member, dataset_id, document_id, batch)
+
+
 def live_vector_segments(stack: FaultyStack, dataset_id: str, document_id: str | None = None) -> list[uuid.UUID]:
     """Segment ids of the vectors the dataset's store holds (enabled or not), or only the document's."""
     snapshot = Collection(stack.storage_dir / "vector_store" / dataset_id).snapshot()
@@ -276,14 +301,15 @@ def test_deletions_whose_messages_were_lost_with_a_killed_worker_leave_nothing_b
                 pending = db.session.scalar(select(func.count()).select_from(IndexCleanup))
             finally:
                 db.session.remove()
-        return pending == 0 and not live_vector_segments(faulty, dataset_id, document_id) and not live_vector_segments(faulty, other_dataset)
+        vectors_left = live_vector_segments(faulty, dataset_id, document_id) + live_vector_segments(faulty, other_dataset)
+        return pending == 0 and not vectors_left
 
     wait_for(faulty.app, cleaned, "the lost cleanups to be done", timeout=RECOVERY_TIMEOUT)
     with faulty.app.app_context():
         try:
-            for dataset in (dataset_id, other_dataset):
-                rows = db.session.scalar(select(func.count()).select_from(Segment).where(Segment.dataset_id == uuid.UUID(dataset)))
-                terms = db.session.scalar(select(func.count()).select_from(SegmentTerm).where(SegmentTerm.dataset_id == uuid.UUID(dataset)))
+            for dataset in (uuid.UUID(dataset_id), uuid.UUID(other_dataset)):
+                rows = db.session.scalar(select(func.count()).select_from(Segment).where(Segment.dataset_id == dataset))
+                terms = db.session.scalar(select(func.count()).select_from(SegmentTerm).where(SegmentTerm.dataset_id == dataset))
                 assert (rows, terms) == (0, 0)
         finally:
             db.session.remove()

@@ -32,7 +32,11 @@ def embedded_app(tmp_path_factory, fake_github, fake_llm) -> Flask:
     settings = make_settings(
         tmp_path_factory.mktemp("sweep"),
         celery=CelerySettings(
-            _env_file=None, indexing_lease_seconds=1.0, indexing_sweep_interval=0.5, celery_visibility_timeout=1, indexing_max_attempts=2
+            _env_file=None,
+            indexing_lease_seconds=1.0,
+            indexing_sweep_interval=0.5,
+            celery_visibility_timeout=1,
+            indexing_max_attempts=2,
         ),
         **_common_overrides(fake_github, fake_llm),
     )
