@@ -175,7 +175,7 @@ class IndexingService(BaseService):
                 logger.info("Document %s is already being built; skipping the duplicate", document_id)
                 return
         except KeyValueStoreUnavailable:
-            logger.warning("Cannot claim document %s: the key-value store is unreachable; the sweep re-queues it", document_id)
+            logger.warning("Cannot claim document %s: the key-value store is unreachable", document_id)
             return
         try:
             self._build(document_id, lease)
@@ -478,7 +478,9 @@ class IndexingService(BaseService):
                 self._rollback()
                 logger.exception("Re-queueing index cleanup %s failed", cleanup.id)
 
-    def _requeue_cleanup(self, cleanup_id: uuid.UUID, dataset_id: uuid.UUID, document_ids: list[str], whole_dataset: bool) -> None:
+    def _requeue_cleanup(
+        self, cleanup_id: uuid.UUID, dataset_id: uuid.UUID, document_ids: list[str], whole_dataset: bool
+    ) -> None:
         """A deletion's cleanup whose task was lost or failed (the database or the store was down)."""
         with self.db.auto_commit():
             self.db.session.execute(update(IndexCleanup).where(IndexCleanup.id == cleanup_id).values(updated_at=utcnow()))

@@ -11,6 +11,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.tools import BaseTool
 
 from internal.core.language_model.entities import Pricing
+from internal.model.conversation import MessageStatus
 
 from .events import AgentEvent, AgentEventType
 
@@ -73,11 +74,8 @@ class AgentInput:
         )
 
 
-class RunStatus:
-    NORMAL = "normal"
-    STOP = "stop"
-    TIMEOUT = "timeout"
-    ERROR = "error"
+# A run ends in the status its message is stored with: one definition, with the model.
+RunStatus = MessageStatus
 
 
 @dataclass
