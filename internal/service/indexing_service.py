@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from injector import inject
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -64,11 +64,9 @@ def build_lease(document_id: uuid.UUID) -> str:
 
 def _is_transient(exc: BaseException) -> bool:
     """An infrastructure fault that passes (store or database unreachable): the build is retried later."""
-    if isinstance(exc, KeyValueStoreUnavailable):
+    if isinstance(exc, (KeyValueStoreUnavailable, OperationalError, InterfaceError)):
         return True
-    return isinstance(exc, DBAPIError) and (
-        exc.connection_invalidated or type(exc.orig).__name__ in ("OperationalError", "InterfaceError")
-    )
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def segment_hash(content: str) -> str:

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
@@ -25,10 +26,18 @@ class InProcessTaskQueue(TaskQueue):
 
     def run_periodically(self, task_name, interval):
         def tick() -> None:
-            while not stopped.wait(interval):
-                self.enqueue(task_name)
+            while True:
+                time.sleep(interval)
+                # One run waiting at a time: ticks do not pile up behind long tasks in the pool.
+                if idle.is_set():
+                    idle.clear()
+                    try:
+                        self.executor.submit(self._run, task_name, (), idle)
+                    except RuntimeError:  # the interpreter is shutting down
+                        return
 
-        stopped = threading.Event()
+        idle = threading.Event()
+        idle.set()
         threading.Thread(target=tick, daemon=True, name=f"llmops-timer-{task_name.rsplit('.', 1)[-1]}").start()
 
     def _task(self, task_name: str):
@@ -40,10 +49,13 @@ class InProcessTaskQueue(TaskQueue):
                 self._loaded = True
         return celery.tasks[task_name]
 
-    def _run(self, task_name: str, args) -> None:
+    def _run(self, task_name: str, args, done: threading.Event | None = None) -> None:
         with self.app.app_context():
             try:
                 self._task(task_name).run(*args)
             except Exception:
                 # Tasks record failures on the rows the API reads; this is the last resort.
                 logger.exception("Background task %s failed", task_name)
+            finally:
+                if done is not None:
+                    done.set()
