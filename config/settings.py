@@ -75,7 +75,9 @@ class CelerySettings(_Group):
     indexing_sweep_interval: float = Field(
         30.0, gt=0, description="Seconds between sweeps that re-queue or fail builds whose worker is gone"
     )
-    indexing_max_attempts: int = Field(3, ge=1, description="Builds of one document that may be interrupted before it is failed")
+    indexing_max_attempts: int = Field(
+        3, ge=1, description="Builds of one document that may be interrupted before it is failed"
+    )
 
 
 class SecuritySettings(_Group):
