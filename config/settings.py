@@ -62,8 +62,23 @@ class RedisSettings(_Group):
 
 
 class CelerySettings(_Group):
+    """Background jobs (Celery in production, a thread pool embedded) and how indexing survives faults."""
+
     celery_broker_url: str = ""
     celery_result_backend: str = ""
+    celery_indexing_queue: str = Field("indexing", min_length=1, description="Queue of document builds and index removals")
+    celery_visibility_timeout: int = Field(
+        90, ge=1, description="Seconds before the broker redelivers a message a lost worker took (Redis broker)"
+    )
+    indexing_lease_seconds: float = Field(
+        30.0, gt=0, description="A build holds its document for this long, renewed while it runs; a dead build frees it then"
+    )
+    indexing_sweep_interval: float = Field(
+        30.0, gt=0, description="Seconds between sweeps that re-queue or fail builds whose worker is gone"
+    )
+    indexing_max_attempts: int = Field(
+        3, ge=1, description="Builds of one document that may be interrupted before it is failed"
+    )
 
 
 class SecuritySettings(_Group):

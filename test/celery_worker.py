@@ -1,17 +1,18 @@
 """A real Celery worker for the services profile: a subprocess configured exactly like the test app.
 
 The worker gets the app's settings as environment variables (so it shares the database, Redis,
-and STORAGE_DIR with its uploads and embedded vector store) and listens on a queue of its own,
-so that test runs sharing one Redis never take each other's tasks.
+and STORAGE_DIR with its uploads and embedded vector store) and listens on the settings' indexing
+queue, which each test run names for itself, so that runs sharing one Redis never take each
+other's tasks. With `beat=True` it also runs Celery beat (the indexing sweep).
 """
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 from celery import Celery
@@ -38,24 +39,26 @@ def settings_environment(settings: Settings) -> dict[str, str]:
 
 
 class CeleryWorker:
-    def __init__(self, settings: Settings, log_path: Path):
+    def __init__(self, settings: Settings, log_path: Path, beat: bool = False):
         self.settings = settings
         self.log_path = log_path
-        self.queue = f"llmops-test-{uuid.uuid4().hex[:12]}"
+        self.beat = beat
+        self.queue = settings.celery.celery_indexing_queue
         self.hostname = f"{self.queue}@{socket.gethostname()}"
         self.process: subprocess.Popen | None = None
 
     def start(self, celery: Celery) -> None:
-        """Start the worker and wait until it answers a ping; `celery` (the app's) then sends to its queue."""
-        celery.conf.task_default_queue = self.queue
+        """Start the worker and wait until it answers a ping (`celery` is the app's)."""
         env = {**os.environ, **settings_environment(self.settings)}
         command = [
             sys.executable, "-m", "celery", "-A", "app.worker", "worker",
-            "--pool", "threads", "--concurrency", "2", "--loglevel", "warning",
+            "--pool", "threads", "--concurrency", "2", "--loglevel", os.environ.get("TEST_WORKER_LOGLEVEL", "warning"),
             "--queues", self.queue, "--hostname", self.hostname,
             "--without-gossip", "--without-mingle",
         ]  # fmt: skip
-        with open(self.log_path, "wb") as log:
+        if self.beat:
+            command += ["--beat", "--schedule", str(self.log_path.with_suffix(".beat-schedule"))]
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
@@ -63,13 +66,25 @@ class CeleryWorker:
 
     def _wait_until_ready(self, celery: Celery) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
+        with celery.connection_for_write() as connection:
+            broker_errors = connection.connection_errors
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The Celery worker exited with {self.process.returncode}:\n{self.log()}")
-            if celery.control.ping(destination=[self.hostname], timeout=1.0):
-                return
+            try:
+                if celery.control.ping(destination=[self.hostname], timeout=1.0):
+                    return
+            except broker_errors:  # the connection was cut (a fault test): the next ping reconnects
+                time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"The Celery worker did not answer within {READY_TIMEOUT:g}s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and everything it started: no warm shutdown, no acknowledgement."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(STOP_TIMEOUT)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -86,6 +101,9 @@ class CeleryWorker:
             return self.log_path.read_text(errors="replace")
         except OSError as exc:
             return f"(no worker log: {exc})"
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def assert_alive(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -163,7 +163,10 @@ def app(request, tmp_path_factory, fake_github, fake_llm) -> Flask:
         llmops_profile=Profile.PRODUCTION,
         database=DatabaseSettings(_env_file=None, sqlalchemy_database_uri=postgres),
         redis=RedisSettings(_env_file=None, redis_url=redis_),
-        celery=CelerySettings(_env_file=None, celery_broker_url=redis_),
+        # A queue of its own, so runs sharing one Redis never take each other's tasks.
+        celery=CelerySettings(
+            _env_file=None, celery_broker_url=redis_, celery_indexing_queue=f"llmops-test-{uuid.uuid4().hex[:12]}"
+        ),
         security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "k" * 40),
         **overrides,
     )

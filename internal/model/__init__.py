@@ -5,7 +5,16 @@ from .api_key import ApiKey
 from .api_tool import ApiTool, ApiToolProvider
 from .app import App, AppConfig, AppConfigVersion, AppDatasetJoin
 from .conversation import Conversation, Message, MessageAgentThought
-from .dataset import Dataset, DatasetQuery, Document, Segment, SegmentTerm
+from .dataset import (
+    Dataset,
+    DatasetQuery,
+    Document,
+    DocumentStatus,
+    IndexCleanup,
+    Segment,
+    SegmentStatus,
+    SegmentTerm,
+)
 from .upload_file import UploadFile
 
 __all__ = [
@@ -22,9 +31,12 @@ __all__ = [
     "Dataset",
     "DatasetQuery",
     "Document",
+    "DocumentStatus",
+    "IndexCleanup",
     "Message",
     "MessageAgentThought",
     "Segment",
+    "SegmentStatus",
     "SegmentTerm",
     "UploadFile",
 ]

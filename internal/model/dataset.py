@@ -2,11 +2,30 @@
 
 import uuid
 from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from internal.extension.database import JSONType, UTCDateTime, db, utcnow
+
+
+class DocumentStatus(str, Enum):
+    """A document's build stage; only `completed` documents are searchable."""
+
+    WAITING = "waiting"
+    PARSING = "parsing"
+    SPLITTING = "splitting"
+    INDEXING = "indexing"
+    COMPLETED = "completed"
+    ERROR = "error"
+
+
+class SegmentStatus(str, Enum):
+    WAITING = "waiting"
+    INDEXING = "indexing"
+    COMPLETED = "completed"
+    ERROR = "error"
 
 
 class Dataset(db.Model):
@@ -41,7 +60,9 @@ class Document(db.Model):
     character_count: Mapped[int] = mapped_column(Integer, default=0)
     token_count: Mapped[int] = mapped_column(Integer, default=0)
     hit_count: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    # Builds started for this document; the sweeper fails it once too many were interrupted.
+    build_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.WAITING.value)
     error: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -56,7 +77,7 @@ class Document(db.Model):
 
 
 # A segment or document that retrieval must not return; the same text in the partial index and the queries.
-UNSEARCHABLE = "NOT enabled OR status <> 'completed'"
+UNSEARCHABLE = f"NOT enabled OR status <> '{DocumentStatus.COMPLETED.value}'"
 
 
 class Segment(db.Model):
@@ -86,7 +107,7 @@ class Segment(db.Model):
     keywords: Mapped[list] = mapped_column(JSONType, default=list)
     hash: Mapped[str] = mapped_column(String(64), index=True)
     hit_count: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    status: Mapped[str] = mapped_column(String(16), default=SegmentStatus.WAITING.value)
     error: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -134,4 +155,21 @@ class DatasetQuery(db.Model):
     source_app_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IndexCleanup(db.Model):
+    """What a deleted document or dataset left outside its database rows (vectors, app bindings),
+    recorded in the deletion's transaction and removed once the cleanup task has done its work;
+    the indexing sweep re-queues the cleanups whose task was lost or failed."""
+
+    __tablename__ = "index_cleanup"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    # No foreign keys: what they would point to is gone.
+    dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    document_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    # The whole dataset (its vectors, terms and app bindings), or only the listed documents.
+    whole_dataset: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,15 +21,6 @@ class ProcessType(str, Enum):
     CUSTOM = "custom"
 
 
-class DocumentStatus(str, Enum):
-    WAITING = "waiting"
-    PARSING = "parsing"
-    SPLITTING = "splitting"
-    INDEXING = "indexing"
-    COMPLETED = "completed"
-    ERROR = "error"
-
-
 def _check_separator(value: str) -> str:
     """A regular expression; the empty string is the splitter's "cut by tokens" separator."""
     try:

@@ -1,7 +1,6 @@
 """Requests and responses of the segment endpoints (llmops-api.md §4.15-4.20)."""
 
 import uuid
-from enum import Enum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -15,13 +14,6 @@ MAX_SEGMENT_TOKENS = 1000
 # A cheap guard before counting tokens: no tokenizer turns more than this many characters into 1000 tokens.
 MAX_SEGMENT_CHARACTERS = 20_000
 MAX_KEYWORDS = 50
-
-
-class SegmentStatus(str, Enum):
-    WAITING = "waiting"
-    INDEXING = "indexing"
-    COMPLETED = "completed"
-    ERROR = "error"
 
 
 SegmentContent = text(MAX_SEGMENT_CHARACTERS)

@@ -27,6 +27,7 @@ from internal.middleware import AuthMiddleware
 from internal.router import Router
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
+from internal.service.task_names import SWEEP_INDEXING
 from pkg.guarded_http import GuardedHttpClient
 
 from .commands import register_commands
@@ -96,7 +97,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    init_celery(app, settings)
+    periodic = {SWEEP_INDEXING: settings.celery.indexing_sweep_interval}
+    init_celery(app, settings, periodic)
 
     injector = Injector([InfrastructureModule(app, settings)])
     app.extensions["injector"] = injector
@@ -122,6 +124,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         # The embedded profile keeps its schema current by itself; production runs `flask db upgrade`.
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR, revision="heads")
+    # Embedded, a timer in this process; in production, Celery beat (see init_celery).
+    task_queue = injector.get(TaskQueue)
+    for task_name, interval in periodic.items():
+        task_queue.run_periodically(task_name, interval)
     return app
 
 

@@ -9,14 +9,14 @@ from injector import inject
 from sqlalchemy import delete, func, select
 
 from internal.extension.task_queue import TaskQueue
-from internal.model import Dataset, Document
+from internal.model import Dataset, Document, IndexCleanup
 from internal.schema.dataset import CreateDatasetReq, GetDatasetsWithPageReq, UpdateDatasetReq
-from internal.task.dataset_task import delete_dataset
 from pkg.paginator import Paginator, paginate
 from pkg.sql_like import contains_pattern
 
 from .app_config_service import AppConfigService
 from .base_service import BaseService
+from .task_names import DELETE_DATASET
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +69,16 @@ class DatasetService(BaseService):
         dataset = self.get_dataset(account_id, dataset_id)
         documents = self.db.session.scalars(select(Document.id).where(Document.dataset_id == dataset.id))
         document_ids = [str(document_id) for document_id in documents]
+        cleanup = IndexCleanup(id=uuid.uuid4(), dataset_id=dataset.id, document_ids=document_ids, whole_dataset=True)
         with self.db.auto_commit():
             # Bulk deletes run in the database; the ORM would load every row first.
             self.db.session.execute(delete(Dataset).where(Dataset.id == dataset.id))
+            self.db.session.add(cleanup)
         try:
-            self.task_queue.enqueue(delete_dataset, str(dataset_id), document_ids)
+            self.task_queue.enqueue(DELETE_DATASET, str(dataset_id), document_ids, str(cleanup.id))
         except Exception:
-            # The deletion stands; retrieval ignores vectors whose segment is gone.
+            # The deletion stands (retrieval ignores vectors whose segment is gone); the sweep
+            # queues the cleanup again later.
             logger.exception("Queueing the index removal of deleted dataset %s failed", dataset_id)
 
     def get_dataset(self, account_id: uuid.UUID, dataset_id: uuid.UUID) -> Dataset:

@@ -13,24 +13,17 @@ from internal.core.file_extractor import SUPPORTED_EXTENSIONS
 from internal.core.text_processing import splitter
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.extension.database import utcnow
-from internal.extension.kv_store import KeyValueStore
 from internal.extension.task_queue import TaskQueue
 from internal.extension.vector_store.base import VectorStore
-from internal.model import Dataset, Document, Segment, UploadFile
-from internal.schema.document import (
-    CreateDocumentsReq,
-    DocumentStatus,
-    GetDocumentsWithPageReq,
-    ProcessType,
-)
-from internal.schema.segment import SegmentStatus
-from internal.task.document_task import build_documents, delete_document
+from internal.model import Dataset, Document, DocumentStatus, IndexCleanup, Segment, SegmentStatus, UploadFile
+from internal.schema.document import CreateDocumentsReq, GetDocumentsWithPageReq, ProcessType
 from pkg.paginator import Paginator, paginate
 from pkg.sql_like import contains_pattern
 
 from .base_service import BaseService
 from .dataset_service import DatasetService
-from .indexing_service import LOCK_TIMEOUT, document_lock
+from .document_lock import DocumentLocks
+from .task_names import BUILD_DOCUMENTS, DELETE_DOCUMENT
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +50,7 @@ class DocumentService(BaseService):
     dataset_service: DatasetService
     task_queue: TaskQueue
     vector_store: VectorStore
-    kv_store: KeyValueStore
+    document_locks: DocumentLocks
 
     def create(
         self, account_id: uuid.UUID, dataset_id: uuid.UUID, req: CreateDocumentsReq
@@ -100,7 +93,7 @@ class DocumentService(BaseService):
         # overlap another's embeddings and a slow file does not hold up the rest of its batch.
         for queued, document_id in enumerate(document_ids):
             try:
-                self.task_queue.enqueue(build_documents, [str(document_id)])
+                self.task_queue.enqueue(BUILD_DOCUMENTS, [str(document_id)])
             except Exception:
                 logger.exception("Queueing the build of batch %s failed", batch)
                 self._abandon(document_ids[queued:], "文档处理任务提交失败，请重新上传")
@@ -139,7 +132,7 @@ class DocumentService(BaseService):
         """Switch a completed document; its vectors follow at once (segment switch AND document switch)."""
         self._check_completed(self.get_document(account_id, dataset_id, document_id))
         self.db.session.close()  # nothing held open while waiting for the document's lock
-        with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+        with self.document_locks.hold(document_id):
             with self.db.auto_commit():
                 document = self.db.session.get(Document, document_id)
                 if document is None:
@@ -159,12 +152,15 @@ class DocumentService(BaseService):
         statement; a build still running notices at its next write step and stops.
         """
         document = self.get_document(account_id, dataset_id, document_id)
+        cleanup = IndexCleanup(id=uuid.uuid4(), dataset_id=document.dataset_id, document_ids=[str(document.id)])
         with self.db.auto_commit():
             self.db.session.execute(delete(Document).where(Document.id == document.id))
+            self.db.session.add(cleanup)
         try:
-            self.task_queue.enqueue(delete_document, str(document_id))
+            self.task_queue.enqueue(DELETE_DOCUMENT, str(document_id), str(cleanup.id))
         except Exception:
-            # The deletion stands; retrieval ignores vectors whose segment is gone.
+            # The deletion stands (retrieval ignores vectors whose segment is gone); the sweep
+            # queues the cleanup again later.
             logger.exception("Queueing the index removal of deleted document %s failed", document_id)
 
     def get_document(self, account_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UUID) -> Document:

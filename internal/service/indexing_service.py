@@ -4,6 +4,13 @@ terms, and the indexes of deleted documents and datasets are removed.
 Every write that could race with a user's edit or deletion of the same document runs under that
 document's lock and first checks that the document still exists, so a deletion always wins.
 Slow work (reading the file, parsing, embeddings) runs with no database transaction open.
+
+Faults: a build holds a short lease on its document, renewed while it runs, and writes only while
+it still holds it. A build interrupted by the key-value store or the database going away leaves
+the document as it is; so does a killed worker. Once the lease has run out, the periodic sweep
+re-queues the build (which starts from a clean slate), or fails the document after
+`INDEXING_MAX_ATTEMPTS` interrupted builds. Until it completes, nothing of a document is
+searchable (retrieval reads only completed documents; its vectors stay disabled).
 """
 
 import hashlib
@@ -14,11 +21,12 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from injector import inject
 from langchain_core.embeddings import Embeddings
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from config import Settings
@@ -28,29 +36,37 @@ from internal.core.text_processing import cleaning, splitter
 from internal.core.text_processing.keywords import extract_keywords
 from internal.core.text_processing.tokens import count_tokens
 from internal.extension.database import utcnow
-from internal.extension.kv_store import KeyValueStore
+from internal.extension.kv_store import KeyValueStore, KeyValueStoreUnavailable
+from internal.extension.task_queue import TaskQueue
 from internal.extension.storage import ObjectNotFoundError, ObjectStorage, StorageError
 from internal.extension.vector_store.base import VectorRecord, VectorStore
-from internal.model import Document, Segment, UploadFile
-from internal.schema.document import DocumentStatus
-from internal.schema.segment import SegmentStatus
+from internal.model import Document, DocumentStatus, IndexCleanup, Segment, SegmentStatus, UploadFile
 
 from .app_config_service import AppConfigService
 from .base_service import BaseService
+from .document_lock import DocumentLocks
+from .task_names import BUILD_DOCUMENTS, DELETE_DATASET, DELETE_DOCUMENT
 
 logger = logging.getLogger(__name__)
 
-# Longest a single locked write step may hold a document's lock (seconds).
-LOCK_TIMEOUT = 120
-# A build claims its document for this long, so a duplicate delivery of the task does not run twice.
-BUILD_CLAIM_TTL = 3600
-
 GENERIC_BUILD_ERROR = "文档处理失败，请稍后重试"
+INTERRUPTED_BUILD_ERROR = "文档处理多次中断，请稍后重新上传"
+
+# A build in one of these states has started; the sweeper looks for those whose worker is gone.
+BUILDING = (DocumentStatus.PARSING.value, DocumentStatus.SPLITTING.value, DocumentStatus.INDEXING.value)
+SWEEP_LEASE = "indexing-sweep"
 
 
-def document_lock(document_id: uuid.UUID) -> str:
-    """The lock every writer of a document's segments, vectors and terms takes."""
-    return f"document:{document_id}"
+def build_lease(document_id: uuid.UUID) -> str:
+    """The key a running build of the document holds (renewed while it runs)."""
+    return f"document-build:{document_id}"
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """An infrastructure fault that passes (store or database unreachable): the build is retried later."""
+    if isinstance(exc, (KeyValueStoreUnavailable, OperationalError, InterfaceError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def segment_hash(content: str) -> str:
@@ -74,6 +90,56 @@ class DocumentGone(Exception):
     """The document was deleted while it was being built: stop and leave nothing behind."""
 
 
+class LeaseLost(Exception):
+    """This build's lease ran out (its renewals failed): another build may own the document now,
+    so stop without touching anything."""
+
+
+class _BuildLease:
+    """A build's hold on its document: taken before it starts, renewed by a background thread
+    every third of its lifetime, and checked under the document's lock before each write."""
+
+    def __init__(self, kv_store: KeyValueStore, document_id: uuid.UUID, ttl: float):
+        self.kv_store = kv_store
+        self.key = build_lease(document_id)
+        self.owner = uuid.uuid4().hex
+        self.ttl = ttl
+        self._stopped = threading.Event()
+        self._lost = threading.Event()
+        self._renewer: threading.Thread | None = None
+
+    def acquire(self) -> bool:
+        if not self.kv_store.acquire_lease(self.key, self.owner, self.ttl):
+            return False
+        self._renewer = threading.Thread(target=self._renew, daemon=True, name="llmops-build-lease")
+        self._renewer.start()
+        return True
+
+    def _renew(self) -> None:
+        while not self._stopped.wait(self.ttl / 3):
+            try:
+                if not self.kv_store.renew_lease(self.key, self.owner, self.ttl):
+                    self._lost.set()
+                    return
+            except KeyValueStoreUnavailable:
+                pass  # the next renewal may get through before the lease runs out
+
+    def check(self) -> None:
+        """Raise LeaseLost unless this build still holds the lease (renewing it on the way)."""
+        if self._lost.is_set() or not self.kv_store.renew_lease(self.key, self.owner, self.ttl):
+            self._lost.set()
+            raise LeaseLost()
+
+    def release(self) -> None:
+        self._stopped.set()
+        if self._renewer is not None:
+            self._renewer.join()
+        try:
+            self.kv_store.release_lease(self.key, self.owner)
+        except KeyValueStoreUnavailable:
+            pass  # it runs out by itself
+
+
 @dataclass(frozen=True)
 class _PendingSegment:
     id: uuid.UUID
@@ -89,6 +155,8 @@ class IndexingService(BaseService):
     vector_store: VectorStore
     keyword_index: KeywordIndex
     kv_store: KeyValueStore
+    document_locks: DocumentLocks
+    task_queue: TaskQueue
     app_config_service: AppConfigService
 
     # --- building -----------------------------------------------------------------------------
@@ -99,20 +167,30 @@ class IndexingService(BaseService):
             self.build_document(document_id)
 
     def build_document(self, document_id: uuid.UUID) -> None:
-        claim = f"document-build:{document_id}"
-        if self.kv_store.incr(claim, BUILD_CLAIM_TTL) != 1:
-            logger.warning("Document %s is already being built; skipping the duplicate", document_id)
+        lease = _BuildLease(self.kv_store, document_id, self.settings.celery.indexing_lease_seconds)
+        try:
+            if not lease.acquire():
+                logger.info("Document %s is already being built; skipping the duplicate", document_id)
+                return
+        except KeyValueStoreUnavailable:
+            logger.warning("Cannot claim document %s: the key-value store is unreachable", document_id)
             return
         try:
-            self._build(document_id)
+            self._build(document_id, lease)
+        except LeaseLost:
+            logger.warning("Building document %s stopped: its lease ran out", document_id)
+            self._rollback()
         except DocumentGone:
             logger.info("Document %s was deleted while being built", document_id)
             self._discard_index(document_id)
         except DocumentBuildError as exc:
             self._record_failure(document_id, str(exc))
-        except Exception:
-            self.db.session.rollback()
-            if self.db.session.get(Document, document_id) is None:
+        except Exception as exc:
+            self._rollback()
+            if _is_transient(exc):
+                # Left as it is: once the fault has passed, the sweep re-queues it.
+                logger.warning("Building document %s was interrupted: %s", document_id, exc)
+            elif self.db.session.get(Document, document_id) is None:
                 # A write lost the race with the document's deletion (a foreign key, say).
                 self._discard_index(document_id)
             else:
@@ -120,12 +198,14 @@ class IndexingService(BaseService):
                 self._record_failure(document_id, GENERIC_BUILD_ERROR)
         finally:
             self.db.session.close()
-            self.kv_store.delete(claim)
+            lease.release()
 
-    def _build(self, document_id: uuid.UUID) -> None:
+    def _build(self, document_id: uuid.UUID, lease: _BuildLease) -> None:
         document = self.db.session.get(Document, document_id)
         if document is None or document.status == DocumentStatus.COMPLETED:
             return  # deleted before it started, or a retry of a build that already finished
+        if document.build_attempts >= self.settings.celery.indexing_max_attempts:
+            raise DocumentBuildError(INTERRUPTED_BUILD_ERROR)  # earlier builds kept dying (a killed worker)
         account_id, dataset_id, upload_file_id, rule = (
             document.account_id,
             document.dataset_id,
@@ -135,12 +215,13 @@ class IndexingService(BaseService):
 
         # A retried build starts from a clean slate, so it never duplicates segments or vectors.
         retried = document.status != DocumentStatus.WAITING or document.processing_started_at is not None
-        with self._locked_alive(document_id):
+        with self._locked_alive(document_id, lease):
             if retried:
                 self._delete_index_rows(document_id)
                 self.vector_store.delete_document(document_id)
             self._update_document(
                 document_id,
+                build_attempts=Document.build_attempts + 1,
                 status=DocumentStatus.PARSING,
                 processing_started_at=utcnow(),
                 parsing_completed_at=None,
@@ -160,9 +241,9 @@ class IndexingService(BaseService):
         self._advance(document_id, DocumentStatus.SPLITTING, parsing_completed_at=utcnow())
 
         chunks = self._split(text, rule)
-        pending = self._create_segments(document_id, account_id, dataset_id, chunks)
-        self._index_segments(document_id, dataset_id, pending)
-        self._complete(document_id, [segment.id for segment in pending])
+        pending = self._create_segments(document_id, account_id, dataset_id, chunks, lease)
+        self._index_segments(document_id, dataset_id, pending, lease)
+        self._complete(document_id, [segment.id for segment in pending], lease)
 
     def _parse(self, account_id: uuid.UUID, upload_file_id: uuid.UUID | None) -> str:
         upload = self.db.session.get(UploadFile, upload_file_id) if upload_file_id else None
@@ -204,7 +285,12 @@ class IndexingService(BaseService):
         return chunks
 
     def _create_segments(
-        self, document_id: uuid.UUID, account_id: uuid.UUID, dataset_id: uuid.UUID, chunks: list[str]
+        self,
+        document_id: uuid.UUID,
+        account_id: uuid.UUID,
+        dataset_id: uuid.UUID,
+        chunks: list[str],
+        lease: _BuildLease,
     ) -> list[_PendingSegment]:
         """All segments of the document in one insert, waiting for their vectors, committed with
         the move to `indexing`; keywords come later, computed while the next batch is embedded."""
@@ -231,28 +317,35 @@ class IndexingService(BaseService):
             }
             for position, content in enumerate(chunks, start=1)
         ]
-        with self._locked_alive(document_id):
+        with self._locked_alive(document_id, lease):
             self.db.session.execute(insert(Segment), rows)
             self._update_document(document_id, status=DocumentStatus.INDEXING, splitting_completed_at=now)
             self.db.session.commit()
         return [_PendingSegment(row["id"], row["content"]) for row in rows]
 
-    def _index_segments(self, document_id: uuid.UUID, dataset_id: uuid.UUID, pending: list[_PendingSegment]) -> None:
+    def _index_segments(
+        self, document_id: uuid.UUID, dataset_id: uuid.UUID, pending: list[_PendingSegment], lease: _BuildLease
+    ) -> None:
         # One step per embedding batch: one model call, then one commit (and one progress update),
         # small enough that writing a step overlaps embedding the next even for short documents.
         size = self.settings.embeddings.embedding_batch_size
         batches = [pending[start : start + size] for start in range(0, len(pending), size)]
         with closing(_embedded_ahead(self.embeddings, batches)) as embedded:
             for batch, vectors in embedded:
-                self._write_batch(document_id, dataset_id, batch, vectors)
+                self._write_batch(document_id, dataset_id, batch, vectors, lease)
 
     def _write_batch(
-        self, document_id: uuid.UUID, dataset_id: uuid.UUID, batch: list[_PendingSegment], vectors: list[list[float]]
+        self,
+        document_id: uuid.UUID,
+        dataset_id: uuid.UUID,
+        batch: list[_PendingSegment],
+        vectors: list[list[float]],
+        lease: _BuildLease,
     ) -> None:
         """One step of progress: a batch's vectors, keywords, terms and status, in one commit."""
         keywords = [extract_keywords(segment.content) for segment in batch]
         now = utcnow()
-        with self._locked_alive(document_id):
+        with self._locked_alive(document_id, lease):
             # Hidden until the document completes: the vector's flag combines segment and document.
             self.vector_store.upsert(
                 VectorRecord(segment.id, document_id, dataset_id, vector, enabled=False)
@@ -280,9 +373,9 @@ class IndexingService(BaseService):
             )
             self.db.session.commit()
 
-    def _complete(self, document_id: uuid.UUID, segment_ids: list[uuid.UUID]) -> None:
+    def _complete(self, document_id: uuid.UUID, segment_ids: list[uuid.UUID], lease: _BuildLease) -> None:
         """The document goes live: its vectors are switched on with it (every new segment is enabled)."""
-        with self._locked_alive(document_id):
+        with self._locked_alive(document_id, lease):
             characters, tokens = segment_totals(self.db.session, document_id)
             now = utcnow()
             self._update_document(
@@ -298,54 +391,156 @@ class IndexingService(BaseService):
             self.db.session.commit()
 
     def _record_failure(self, document_id: uuid.UUID, message: str) -> None:
-        """Status `error` with the message, and none of the document's segments, terms or vectors left."""
-        self.db.session.rollback()
+        """Status `error` with the message, and none of the document's segments, terms or vectors left.
+
+        Recorded in the database even when the key-value store (and with it the lock) is down:
+        a deletion still wins, since the update then finds no row.
+        """
+        self._rollback()
         try:
-            with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
-                self._delete_index_rows(document_id)
-                self._update_document(
-                    document_id,
-                    status=DocumentStatus.ERROR,
-                    error=message,
-                    stopped_at=utcnow(),
-                    enabled=False,
-                    character_count=0,
-                    token_count=0,
-                )
-                self.vector_store.delete_document(document_id)
-                self.db.session.commit()
+            try:
+                with self.document_locks.hold(document_id):
+                    self._fail(document_id, message)
+            except KeyValueStoreUnavailable:
+                self._rollback()
+                self._fail(document_id, message)
         except DocumentGone:
-            self.db.session.rollback()
-            self._discard_index(document_id)
+            self._rollback()
+            try:
+                self._discard_index(document_id)
+            except KeyValueStoreUnavailable:
+                logger.warning("The index of deleted document %s stays until its removal task runs", document_id)
         except Exception:
-            self.db.session.rollback()
+            self._rollback()
             logger.exception("Recording the failure of document %s failed", document_id)
+
+    def _fail(self, document_id: uuid.UUID, message: str) -> None:
+        self._delete_index_rows(document_id)
+        self._update_document(
+            document_id,
+            status=DocumentStatus.ERROR,
+            error=message,
+            stopped_at=utcnow(),
+            enabled=False,
+            character_count=0,
+            token_count=0,
+        )
+        self.db.session.commit()
+        try:
+            self.vector_store.delete_document(document_id)
+        except Exception:
+            # Harmless meanwhile: they were never enabled, and a new build replaces them.
+            logger.warning("The vectors of failed document %s could not be removed", document_id, exc_info=True)
+
+    # --- the sweep ----------------------------------------------------------------------------
+
+    def sweep_stale_builds(self) -> None:
+        """Re-queue the builds whose worker is gone (no lease held), or fail their document once
+        too many builds were interrupted, and the cleanups of deletions whose task was lost or
+        failed; one sweep at a time over all processes.
+
+        A started build counts as gone once its lease has run out; a `waiting` document once it
+        has waited past the broker's redelivery time (its message is lost, or the embedded
+        profile's in-memory queue went with a restart).
+        """
+        jobs = self.settings.celery
+        if not self.kv_store.acquire_lease(SWEEP_LEASE, uuid.uuid4().hex, jobs.indexing_sweep_interval * 0.8):
+            return  # another process swept within this interval (several beats, say)
+        now = utcnow()
+        started_before = now - timedelta(seconds=jobs.indexing_lease_seconds)
+        queued_before = now - timedelta(seconds=max(jobs.indexing_lease_seconds, jobs.celery_visibility_timeout))
+        stale = self.db.session.execute(
+            select(Document.id, Document.build_attempts).where(
+                or_(
+                    and_(Document.status.in_(BUILDING), Document.updated_at < started_before),
+                    and_(Document.status == DocumentStatus.WAITING.value, Document.updated_at < queued_before),
+                )
+            )
+        ).all()
+        cleanups = self.db.session.execute(
+            select(IndexCleanup.id, IndexCleanup.dataset_id, IndexCleanup.document_ids, IndexCleanup.whole_dataset).where(
+                IndexCleanup.updated_at < queued_before
+            )
+        ).all()
+        self.db.session.close()
+        for document_id, attempts in stale:
+            try:
+                self._sweep(document_id, attempts)
+            except Exception:
+                self._rollback()
+                logger.exception("Sweeping document %s failed", document_id)
+        for cleanup in cleanups:
+            try:
+                self._requeue_cleanup(*cleanup)
+            except Exception:
+                self._rollback()
+                logger.exception("Re-queueing index cleanup %s failed", cleanup.id)
+
+    def _requeue_cleanup(
+        self, cleanup_id: uuid.UUID, dataset_id: uuid.UUID, document_ids: list[str], whole_dataset: bool
+    ) -> None:
+        """A deletion's cleanup whose task was lost or failed (the database or the store was down)."""
+        with self.db.auto_commit():
+            self.db.session.execute(update(IndexCleanup).where(IndexCleanup.id == cleanup_id).values(updated_at=utcnow()))
+        logger.warning("Re-queueing index cleanup %s of dataset %s", cleanup_id, dataset_id)
+        if whole_dataset:
+            self.task_queue.enqueue(DELETE_DATASET, str(dataset_id), document_ids, str(cleanup_id))
+        else:
+            for document_id in document_ids:
+                self.task_queue.enqueue(DELETE_DOCUMENT, document_id, str(cleanup_id))
+
+    def _sweep(self, document_id: uuid.UUID, attempts: int) -> None:
+        # Holding the build's lease keeps a build from starting while the document is handled.
+        lease = _BuildLease(self.kv_store, document_id, self.settings.celery.indexing_lease_seconds)
+        if not self.kv_store.acquire_lease(lease.key, lease.owner, lease.ttl):
+            return  # a build is running
+        try:
+            if attempts >= self.settings.celery.indexing_max_attempts:
+                logger.warning("Document %s failed: %d builds were interrupted", document_id, attempts)
+                self._record_failure(document_id, INTERRUPTED_BUILD_ERROR)
+                return
+            # Touched, so the next sweeps leave it alone until this build had its chance.
+            with self.db.auto_commit():
+                self.db.session.execute(update(Document).where(Document.id == document_id).values(updated_at=utcnow()))
+        finally:
+            lease.release()
+        logger.warning("Re-queueing the build of document %s (its worker is gone)", document_id)
+        self.task_queue.enqueue(BUILD_DOCUMENTS, [str(document_id)])
 
     # --- removal ------------------------------------------------------------------------------
 
-    def delete_document_index(self, document_id: uuid.UUID) -> None:
+    def delete_document_index(self, document_id: uuid.UUID, cleanup_id: uuid.UUID | None = None) -> None:
         """What remains of a deleted document: its vectors, plus any rows a racing writer left."""
         self._discard_index(document_id)
+        self._cleaned(cleanup_id)
 
-    def delete_dataset_index(self, dataset_id: uuid.UUID, document_ids: Sequence[uuid.UUID]) -> None:
+    def delete_dataset_index(
+        self, dataset_id: uuid.UUID, document_ids: Sequence[uuid.UUID], cleanup_id: uuid.UUID | None = None
+    ) -> None:
         """What remains of a deleted dataset once its rows are gone: vectors, stray rows, app bindings."""
         for document_id in document_ids:
             # A barrier: a build step of the document in flight finishes first, and every later
             # step finds the document gone and removes what it wrote itself.
-            with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+            with self.document_locks.hold(document_id):
                 pass
         with self.db.auto_commit():
             self.keyword_index.remove_dataset(dataset_id)
             self.db.session.execute(delete(Segment).where(Segment.dataset_id == dataset_id))
         self.vector_store.delete_dataset(dataset_id)
         self._unbind_from_apps(dataset_id)
+        self._cleaned(cleanup_id)
+
+    def _cleaned(self, cleanup_id: uuid.UUID | None) -> None:
+        if cleanup_id is not None:
+            with self.db.auto_commit():
+                self.db.session.execute(delete(IndexCleanup).where(IndexCleanup.id == cleanup_id))
 
     def _unbind_from_apps(self, dataset_id: uuid.UUID) -> None:
         """Apps can no longer reference a deleted dataset, in their draft or published config."""
         self.app_config_service.unbind_dataset(dataset_id)
 
     def _discard_index(self, document_id: uuid.UUID) -> None:
-        with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+        with self.document_locks.hold(document_id):
             try:
                 self._delete_index_rows(document_id)
                 self.db.session.commit()
@@ -359,6 +554,12 @@ class IndexingService(BaseService):
     def _delete_index_rows(self, document_id: uuid.UUID) -> None:
         self.keyword_index.remove_document(document_id)
         self.db.session.execute(delete(Segment).where(Segment.document_id == document_id))
+
+    def _rollback(self) -> None:
+        try:
+            self.db.session.rollback()
+        except Exception:
+            logger.warning("Rolling back failed (the database is unreachable?)", exc_info=True)
 
     def _advance(self, document_id: uuid.UUID, status: DocumentStatus, **timestamps: datetime) -> None:
         try:
@@ -378,11 +579,13 @@ class IndexingService(BaseService):
             raise DocumentGone()
 
     @contextmanager
-    def _locked_alive(self, document_id: uuid.UUID) -> Iterator[None]:
-        """The document's lock, held while the block writes; the block only runs if the document
-        still exists, and everything it wrote is rolled back if it fails."""
-        with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+    def _locked_alive(self, document_id: uuid.UUID, lease: _BuildLease) -> Iterator[None]:
+        """The document's lock, held while the block writes; the block only runs if this build
+        still holds its lease and the document still exists, and everything it wrote is rolled
+        back if it fails."""
+        with self.document_locks.hold(document_id):
             try:
+                lease.check()
                 if self.db.session.scalar(select(Document.id).where(Document.id == document_id)) is None:
                     raise DocumentGone()
                 yield

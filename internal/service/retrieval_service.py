@@ -18,7 +18,7 @@ from internal.core.retrieval.entities import (
 )
 from internal.core.retrieval.strategies import SegmentRanker
 from internal.extension.database import utcnow
-from internal.model import Dataset, DatasetQuery, Document, Segment, UploadFile
+from internal.model import Dataset, DatasetQuery, Document, DocumentStatus, Segment, SegmentStatus, UploadFile
 
 from .base_service import BaseService
 
@@ -109,9 +109,9 @@ class RetrievalService(BaseService):
                 .where(
                     Segment.id.in_(ids),
                     Segment.enabled.is_(True),
-                    Segment.status == "completed",
+                    Segment.status == SegmentStatus.COMPLETED.value,
                     Document.enabled.is_(True),
-                    Document.status == "completed",
+                    Document.status == DocumentStatus.COMPLETED.value,
                 )
             )
         )

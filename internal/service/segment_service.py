@@ -16,23 +16,16 @@ from internal.core.text_processing.keywords import extract_keywords
 from internal.core.text_processing.tokens import count_tokens
 from internal.exception import FailException, NotFoundException, ValidateErrorException
 from internal.extension.database import utcnow
-from internal.extension.kv_store import KeyValueStore
 from internal.extension.vector_store.base import VectorRecord, VectorStore
-from internal.model import Document, Segment
-from internal.schema.document import DocumentStatus
-from internal.schema.segment import (
-    MAX_SEGMENT_TOKENS,
-    CreateSegmentReq,
-    GetSegmentsWithPageReq,
-    SegmentStatus,
-    UpdateSegmentReq,
-)
+from internal.model import Document, DocumentStatus, Segment, SegmentStatus
+from internal.schema.segment import MAX_SEGMENT_TOKENS, CreateSegmentReq, GetSegmentsWithPageReq, UpdateSegmentReq
 from pkg.paginator import Paginator, paginate
 from pkg.sql_like import contains_pattern
 
 from .base_service import BaseService
 from .document_service import DocumentService
-from .indexing_service import LOCK_TIMEOUT, document_lock, segment_hash, segment_totals
+from .document_lock import DocumentLocks
+from .indexing_service import segment_hash, segment_totals
 
 SEGMENT_NOT_FOUND = "该文档片段不存在"
 
@@ -55,7 +48,7 @@ class SegmentService(BaseService):
     embeddings: Embeddings
     vector_store: VectorStore
     keyword_index: KeywordIndex
-    kv_store: KeyValueStore
+    document_locks: DocumentLocks
 
     def get(
         self, account_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UUID, segment_id: uuid.UUID
@@ -196,7 +189,7 @@ class SegmentService(BaseService):
     @contextmanager
     def _writing(self, document_id: uuid.UUID) -> Iterator[Document]:
         """The document's lock and one transaction; the document must still exist and be complete."""
-        with self.kv_store.lock(document_lock(document_id), timeout=LOCK_TIMEOUT):
+        with self.document_locks.hold(document_id):
             with self.db.auto_commit():
                 document = self.db.session.get(Document, document_id, populate_existing=True)
                 if document is None:

@@ -1,7 +1,6 @@
 """No input reaches a 500: NUL characters, unbounded integers, deep JSON and odd token claims
 are validation (or authentication) errors on both profiles; unknown body fields are ignored."""
 
-import time
 import uuid
 
 import jwt

@@ -190,6 +190,8 @@ class FakeOpenAI(FakeServer):
         self._chat_scripts: list[_ChatScript] = []
         self._chat_bodies: list[dict] = []
         self._chat_lock = threading.Lock()
+        # Seconds each embeddings request takes, so a test can catch a build half-way.
+        self.embedding_delay = 0.0
 
     @property
     def api_base(self) -> str:
@@ -257,6 +259,7 @@ class FakeOpenAI(FakeServer):
     # -- endpoints ----------------------------------------------------------------------
 
     def embeddings(self, request: RecordedRequest) -> Reply:
+        time.sleep(self.embedding_delay)
         body = request.json() or {}
         inputs = body.get("input")
         if isinstance(inputs, str):

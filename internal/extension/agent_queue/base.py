@@ -1,3 +1,6 @@
+"""The agent-run port: a run publishes its events to a queue keyed by task id, the streaming
+response reads them, and a stop request from any API process reaches the run through it."""
+
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator

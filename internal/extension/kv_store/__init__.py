@@ -2,7 +2,7 @@
 
 from config import Settings
 
-from .base import KeyValueStore
+from .base import KeyValueStore, KeyValueStoreUnavailable
 
 
 def create_kv_store(settings: Settings) -> KeyValueStore:
@@ -15,4 +15,4 @@ def create_kv_store(settings: Settings) -> KeyValueStore:
     return EmbeddedStore(settings.storage_dir / "kv")
 
 
-__all__ = ["KeyValueStore", "create_kv_store"]
+__all__ = ["KeyValueStore", "KeyValueStoreUnavailable", "create_kv_store"]

@@ -1,5 +1,12 @@
+"""The key-value port: expiring keys, counters, leases and cross-process locks, the small part of
+Redis the product relies on, so an embedded disk cache can stand in for it."""
+
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
+
+
+class KeyValueStoreUnavailable(Exception):
+    """The store could not be reached (Redis down, a connection cut): worth retrying later."""
 
 
 class KeyValueStore(ABC):
@@ -30,7 +37,23 @@ class KeyValueStore(ABC):
 
     @abstractmethod
     def lock(self, name: str, timeout: int = 60) -> AbstractContextManager:
-        """A lock shared by every process using this store, released after `timeout` at the latest."""
+        """A lock shared by every process using this store; a holder that dies (or, embedded, that
+        holds it too long) loses it after `timeout` seconds."""
 
     @abstractmethod
     def ping(self) -> bool: ...
+
+    # A lease is a key held by one owner for a short time and renewed while its work runs, so
+    # the work of a crashed process is free to be taken over as soon as the lease runs out.
+
+    @abstractmethod
+    def acquire_lease(self, key: str, owner: str, ttl: float) -> bool:
+        """Take `key` for `owner` for `ttl` seconds unless someone holds it."""
+
+    @abstractmethod
+    def renew_lease(self, key: str, owner: str, ttl: float) -> bool:
+        """Extend `owner`'s lease to `ttl` seconds from now; False when it is no longer theirs."""
+
+    @abstractmethod
+    def release_lease(self, key: str, owner: str) -> None:
+        """Give the lease up if `owner` still holds it."""

@@ -47,3 +47,18 @@ class EmbeddedStore(KeyValueStore):
 
     def ping(self):
         return True
+
+    def acquire_lease(self, key, owner, ttl):
+        return bool(self.cache.add(key, owner, expire=ttl))
+
+    def renew_lease(self, key, owner, ttl):
+        with self.cache.transact():
+            if self.cache.get(key) != owner:
+                return False
+            self.cache.set(key, owner, expire=ttl)
+            return True
+
+    def release_lease(self, key, owner):
+        with self.cache.transact():
+            if self.cache.get(key) == owner:
+                self.cache.delete(key)

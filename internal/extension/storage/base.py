@@ -1,3 +1,6 @@
+"""The object-storage port: uploaded files stored and read back by key, whichever backend holds
+them (a local folder embedded, Tencent COS in production)."""
+
 from abc import ABC, abstractmethod
 from typing import BinaryIO
 

@@ -14,9 +14,11 @@ def create_vector_store(settings: Settings, kv_store: KeyValueStore) -> VectorSt
         from .weaviate_store import WeaviateVectorStore
 
         return WeaviateVectorStore(settings.vector_store)
-    from .embedded_store import EmbeddedVectorStore
+    from . import embedded_store
 
-    return EmbeddedVectorStore(settings.storage_dir / "vector_store", kv_store)
+    # Twice a build lease (10 s to a minute): a killed writer frees it soon after its build lease ran out.
+    lock_timeout = min(embedded_store.LOCK_TIMEOUT_SECONDS, max(10.0, settings.celery.indexing_lease_seconds * 2))
+    return embedded_store.EmbeddedVectorStore(settings.storage_dir / "vector_store", kv_store, lock_timeout)
 
 
 __all__ = ["VectorDimensionError", "VectorHit", "VectorRecord", "VectorStore", "create_vector_store"]

@@ -1,3 +1,6 @@
+"""The vector-store port: segment embeddings written, switched and deleted per document or
+dataset and searched per dataset, with the same behaviour in every backend."""
+
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence

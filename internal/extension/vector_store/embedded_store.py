@@ -29,14 +29,16 @@ from .embedded_collection import (
     normalized,
 )
 
-# A compaction of a large dataset rewrites it; the lock must outlast that.
-LOCK_TIMEOUT_SECONDS = 300
+# A compaction of a large dataset rewrites it; the lock must outlast that. With Redis the lock is
+# kept alive while its holder runs, so this is also how long a killed holder blocks the dataset.
+LOCK_TIMEOUT_SECONDS = 60
 
 
 class EmbeddedVectorStore(VectorStore):
-    def __init__(self, directory: Path, kv_store: KeyValueStore):
+    def __init__(self, directory: Path, kv_store: KeyValueStore, lock_timeout: float = LOCK_TIMEOUT_SECONDS):
         self.directory = directory
         self.kv_store = kv_store
+        self.lock_timeout = lock_timeout
         self._collections: dict[uuid.UUID, Collection] = {}
         self._collections_lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
@@ -153,7 +155,7 @@ class EmbeddedVectorStore(VectorStore):
     # -- helpers ------------------------------------------------------------------------
 
     def _lock(self, dataset_id: uuid.UUID):
-        return self.kv_store.lock(f"vector_store:{dataset_id}", timeout=LOCK_TIMEOUT_SECONDS)
+        return self.kv_store.lock(f"vector_store:{dataset_id}", timeout=self.lock_timeout)
 
     def _collection(self, dataset_id: uuid.UUID) -> Collection:
         collection = self._collections.get(dataset_id)

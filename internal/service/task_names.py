@@ -1,0 +1,10 @@
+"""Names of the background tasks services hand to the task queue.
+
+Services enqueue by name, so they never import `internal/task` (which depends on them); the
+Celery tasks there are registered under these names.
+"""
+
+BUILD_DOCUMENTS = "internal.task.document_task.build_documents"
+DELETE_DOCUMENT = "internal.task.document_task.delete_document"
+DELETE_DATASET = "internal.task.dataset_task.delete_dataset"
+SWEEP_INDEXING = "internal.task.document_task.sweep_indexing"
