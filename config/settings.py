@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pkg.secret_box import derive_key
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -73,6 +75,7 @@ class SecuritySettings(_Group):
     login_max_failures: int = Field(5, ge=1)
     login_lockout_seconds: int = Field(15 * 60, ge=1)
     trusted_proxies: int = Field(0, ge=0, description="Reverse proxies in front whose X-Forwarded-* to trust")
+    data_secret_key: str = Field("", description="Master secret of data encrypted at rest and of API key lookup hashes")
 
 
 class OAuthSettings(_Group):
@@ -223,9 +226,27 @@ class Settings(_Group):
     @cached_property
     def jwt_secret_key(self) -> str:
         """The configured key, or (embedded only) a random one kept under storage/."""
-        if self.security.jwt_secret_key:
-            return self.security.jwt_secret_key
-        key_file = self.storage_dir / "jwt_secret_key"
+        return self.security.jwt_secret_key or self._kept_secret("jwt_secret_key")
+
+    @cached_property
+    def data_secret_key(self) -> str:
+        """The configured master secret, or (embedded only) a random one kept under storage/.
+        Separate from the JWT key: rotating that one signs everybody out, rotating this one
+        would make every encrypted secret unreadable."""
+        return self.security.data_secret_key or self._kept_secret("data_secret_key")
+
+    @cached_property
+    def secret_box_key(self) -> bytes:
+        """The key of pkg.secret_box.SecretBox (bound in the injector)."""
+        return derive_key(self.data_secret_key, "llmops/secret-box/v1")
+
+    @cached_property
+    def api_key_hash_key(self) -> bytes:
+        """The HMAC key of the hashes API keys are looked up by."""
+        return derive_key(self.data_secret_key, "llmops/api-key-hash/v1")
+
+    def _kept_secret(self, name: str) -> str:
+        key_file = self.storage_dir / name
         if key_file.exists():
             return key_file.read_text().strip()
         key = secrets.token_urlsafe(48)
@@ -240,6 +261,7 @@ class Settings(_Group):
             return
         required = {
             "JWT_SECRET_KEY": self.security.jwt_secret_key,
+            "DATA_SECRET_KEY": self.security.data_secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database.sqlalchemy_database_uri,
             "REDIS_URL": self.redis.redis_url,
             "CELERY_BROKER_URL": self.celery.celery_broker_url,
@@ -250,5 +272,6 @@ class Settings(_Group):
                 f"LLMOPS_PROFILE=production requires these settings: {', '.join(missing)} "
                 "(see .env.example)"
             )
-        if len(self.security.jwt_secret_key) < 32:
-            raise RuntimeError("JWT_SECRET_KEY must be at least 32 characters in production")
+        for name, value in (("JWT_SECRET_KEY", self.security.jwt_secret_key), ("DATA_SECRET_KEY", self.security.data_secret_key)):
+            if len(value) < 32:
+                raise RuntimeError(f"{name} must be at least 32 characters in production")

@@ -164,7 +164,7 @@ def app(request, tmp_path_factory, fake_github, fake_llm) -> Flask:
         database=DatabaseSettings(_env_file=None, sqlalchemy_database_uri=postgres),
         redis=RedisSettings(_env_file=None, redis_url=redis_),
         celery=CelerySettings(_env_file=None, celery_broker_url=redis_),
-        security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "k" * 40),
+        security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "k" * 40, data_secret_key="data-" + "d" * 40),
         **overrides,
     )
     flask_app = create_app(settings)
