@@ -10,7 +10,8 @@ from enum import Enum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pkg.secret_box import derive_key
@@ -180,6 +181,23 @@ class AgentSettings(_Group):
     helper_model: str = Field("gpt-4o-mini", description="That model's name in the catalog")
 
 
+class OpenApiSettings(_Group):
+    """Limits of the open API: every route authenticated with an API key."""
+
+    openapi_rate_limit: str = Field("60/minute", description="Requests one API key may make, e.g. 60/minute, 5/second, 1000/hour")
+    openapi_max_concurrent_runs: int = Field(10, ge=1, description="Runs of one app the open API executes at once")
+    api_key_cache_ttl: float = Field(5.0, ge=0, le=300, description="Seconds a process reuses an API key it looked up")
+
+    @field_validator("openapi_rate_limit")
+    @classmethod
+    def _parse_rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError("expected a rate such as 60/minute") from None
+        return value
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -195,6 +213,7 @@ class Settings(_Group):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    open_api: OpenApiSettings = Field(default_factory=OpenApiSettings)
 
     @property
     def is_production(self) -> bool:

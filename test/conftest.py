@@ -28,6 +28,7 @@ from config.settings import (
     EmbeddingSettings,
     OAuthSettings,
     ObjectStorageSettings,
+    OpenApiSettings,
     OutboundSettings,
     ProviderSettings,
     RedisSettings,
@@ -66,6 +67,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "embeddings": EmbeddingSettings(_env_file=None),
         "vector_store": VectorStoreSettings(_env_file=None),
         "agent": AgentSettings(_env_file=None),
+        "open_api": OpenApiSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}

@@ -28,7 +28,7 @@ def test_create_then_list_shows_the_key_in_the_documented_shape(client, member):
     data = list_keys(client, member)
     assert data["paginator"] == {"current_page": 1, "page_size": 20, "total_page": 1, "total_record": 1}
     (item,) = data["list"]
-    assert set(item) == {"id", "api_key", "is_active", "remark", "updated_at", "created_at"}
+    assert set(item) == {"id", "api_key", "is_active", "remark", "last_used_at", "updated_at", "created_at"}
     assert KEY_FORMAT.match(item["api_key"]) and item["is_active"] is True
     assert item["remark"] == "慕课网LLMOps项目API秘钥信息" and isinstance(item["created_at"], int)
 
