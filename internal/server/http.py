@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         supports_credentials=True,
         allow_headers=["Authorization", "Content-Type"],
         methods=["GET", "POST", "OPTIONS"],
+        expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
     _answer_preflights(app, settings.cors_origins)
     register_error_handlers(app)

@@ -102,8 +102,11 @@ def test_each_key_has_its_rate_then_gets_429_with_retry_after(limited_app, limit
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert refused.headers["X-RateLimit-Limit"] == str(RATE) and refused.headers["X-RateLimit-Remaining"] == "0"
 
-    # Another key of the same account has its own count.
-    assert limited_client.get("/test-only/whoami", headers=bearer(other_key)).status_code == 200
+    # Another key of the same account has its own count, and a browser page may read the headers.
+    resp = limited_client.get("/test-only/whoami", headers={**bearer(other_key), "Origin": "http://localhost:5173"})
+    assert resp.status_code == 200 and resp.headers["X-RateLimit-Remaining"] == str(RATE - 1)
+    exposed = {h.strip().lower() for h in resp.headers["Access-Control-Expose-Headers"].split(",")}
+    assert {"retry-after", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"} <= exposed
 
 
 def test_requests_without_a_valid_key_and_console_requests_are_not_counted(limited_app, limited_client):
