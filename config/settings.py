@@ -10,8 +10,11 @@ from enum import Enum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pkg.secret_box import derive_key
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +91,7 @@ class SecuritySettings(_Group):
     login_max_failures: int = Field(5, ge=1)
     login_lockout_seconds: int = Field(15 * 60, ge=1)
     trusted_proxies: int = Field(0, ge=0, description="Reverse proxies in front whose X-Forwarded-* to trust")
+    data_secret_key: str = Field("", description="Master secret of data encrypted at rest and of API key lookup hashes")
 
 
 class OAuthSettings(_Group):
@@ -192,6 +196,23 @@ class AgentSettings(_Group):
     helper_model: str = Field("gpt-4o-mini", description="That model's name in the catalog")
 
 
+class OpenApiSettings(_Group):
+    """Limits of the open API: every route authenticated with an API key."""
+
+    openapi_rate_limit: str = Field("60/minute", description="Requests one API key may make, e.g. 60/minute, 5/second, 1000/hour")
+    openapi_max_concurrent_runs: int = Field(10, ge=1, description="Runs of one app the open API executes at once")
+    api_key_cache_ttl: float = Field(5.0, ge=0, le=300, description="Seconds a process reuses an API key it looked up")
+
+    @field_validator("openapi_rate_limit")
+    @classmethod
+    def _parse_rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError("expected a rate such as 60/minute") from None
+        return value
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -207,6 +228,7 @@ class Settings(_Group):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    open_api: OpenApiSettings = Field(default_factory=OpenApiSettings)
 
     @property
     def is_production(self) -> bool:
@@ -238,9 +260,27 @@ class Settings(_Group):
     @cached_property
     def jwt_secret_key(self) -> str:
         """The configured key, or (embedded only) a random one kept under storage/."""
-        if self.security.jwt_secret_key:
-            return self.security.jwt_secret_key
-        key_file = self.storage_dir / "jwt_secret_key"
+        return self.security.jwt_secret_key or self._kept_secret("jwt_secret_key")
+
+    @cached_property
+    def data_secret_key(self) -> str:
+        """The configured master secret, or (embedded only) a random one kept under storage/.
+        Separate from the JWT key: rotating that one signs everybody out, rotating this one
+        would make every encrypted secret unreadable."""
+        return self.security.data_secret_key or self._kept_secret("data_secret_key")
+
+    @cached_property
+    def secret_box_key(self) -> bytes:
+        """The key of pkg.secret_box.SecretBox (bound in the injector)."""
+        return derive_key(self.data_secret_key, "llmops/secret-box/v1")
+
+    @cached_property
+    def api_key_hash_key(self) -> bytes:
+        """The HMAC key of the hashes API keys are looked up by."""
+        return derive_key(self.data_secret_key, "llmops/api-key-hash/v1")
+
+    def _kept_secret(self, name: str) -> str:
+        key_file = self.storage_dir / name
         if key_file.exists():
             return key_file.read_text().strip()
         key = secrets.token_urlsafe(48)
@@ -255,6 +295,7 @@ class Settings(_Group):
             return
         required = {
             "JWT_SECRET_KEY": self.security.jwt_secret_key,
+            "DATA_SECRET_KEY": self.security.data_secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database.sqlalchemy_database_uri,
             "REDIS_URL": self.redis.redis_url,
             "CELERY_BROKER_URL": self.celery.celery_broker_url,
@@ -265,5 +306,6 @@ class Settings(_Group):
                 f"LLMOPS_PROFILE=production requires these settings: {', '.join(missing)} "
                 "(see .env.example)"
             )
-        if len(self.security.jwt_secret_key) < 32:
-            raise RuntimeError("JWT_SECRET_KEY must be at least 32 characters in production")
+        for name, value in (("JWT_SECRET_KEY", self.security.jwt_secret_key), ("DATA_SECRET_KEY", self.security.data_secret_key)):
+            if len(value) < 32:
+                raise RuntimeError(f"{name} must be at least 32 characters in production")

@@ -28,6 +28,7 @@ from config.settings import (
     EmbeddingSettings,
     OAuthSettings,
     ObjectStorageSettings,
+    OpenApiSettings,
     OutboundSettings,
     ProviderSettings,
     RedisSettings,
@@ -66,6 +67,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "embeddings": EmbeddingSettings(_env_file=None),
         "vector_store": VectorStoreSettings(_env_file=None),
         "agent": AgentSettings(_env_file=None),
+        "open_api": OpenApiSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -167,7 +169,7 @@ def app(request, tmp_path_factory, fake_github, fake_llm) -> Flask:
         celery=CelerySettings(
             _env_file=None, celery_broker_url=redis_, celery_indexing_queue=f"llmops-test-{uuid.uuid4().hex[:12]}"
         ),
-        security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "k" * 40),
+        security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "k" * 40, data_secret_key="data-" + "d" * 40),
         **overrides,
     )
     flask_app = create_app(settings)

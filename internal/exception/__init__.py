@@ -9,15 +9,28 @@ class CustomException(Exception):
     code: HttpCode = HttpCode.FAIL
     default_message: str = "操作失败"
 
-    def __init__(self, message: str | None = None, data: Any = None, status: int | None = None):
+    def __init__(
+        self, message: str | None = None, data: Any = None, status: int | None = None, headers: dict | None = None
+    ):
         self.message = message or self.default_message
         self.data = data
         self.status = status or self.code.status
+        self.headers = headers or {}
         super().__init__(self.message)
 
 
 class FailException(CustomException):
     code = HttpCode.FAIL
+
+
+class TooManyRequestsException(FailException):
+    """A limit of the open API was reached: HTTP 429 with `fail` (the contract has no closer
+    code), and headers telling the client when to come back."""
+
+    default_message = "请求过于频繁，请稍后重试"
+
+    def __init__(self, message: str | None = None, headers: dict | None = None):
+        super().__init__(message, status=429, headers=headers)
 
 
 class NotFoundException(CustomException):

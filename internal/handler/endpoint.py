@@ -157,6 +157,8 @@ def endpoint(
 
         # Any request body may be too large (413) or of a media type the route does not read (415).
         statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
+        if auth is AuthKind.API_KEY:
+            statuses += (429,)  # the key's request rate or the app's concurrent runs (RateLimitMiddleware)
         errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
         if raw_response:
             doc_resp = DocResponse(HTTP_200=None, **errors)

@@ -6,6 +6,7 @@ from .auth import (
     current_api_key,
     current_token_claims,
 )
+from .rate_limit import RateLimitMiddleware
 
 __all__ = [
     "AuthKind",
@@ -14,4 +15,5 @@ __all__ = [
     "current_account_id_or_none",
     "current_api_key",
     "current_token_claims",
+    "RateLimitMiddleware",
 ]

@@ -8,9 +8,9 @@ from flask import Request, current_app, g, request
 from injector import inject
 
 from internal.exception import UnauthorizedException
-from internal.model import Account, ApiKey
+from internal.model import Account
 from internal.service.account_service import AccountService
-from internal.service.api_key_service import ApiKeyService
+from internal.service.api_key_service import ApiKeyCredential, ApiKeyService
 
 
 class AuthKind(str, Enum):
@@ -52,13 +52,7 @@ class AuthMiddleware:
         if kind is AuthKind.JWT:
             g.account, g.token_claims = self.account_service.authenticate(bearer_token(request))
         elif kind is AuthKind.API_KEY:
-            api_key = self.api_key_service.find_active(bearer_token(request))
-            if api_key is None:
-                raise UnauthorizedException("API秘钥不存在或未激活")
-            account = self.account_service.get_account(api_key.account_id)
-            if account is None:
-                raise UnauthorizedException("API秘钥不存在或未激活")
-            g.account, g.api_key = account, api_key
+            g.account, g.api_key = self.api_key_service.authenticate(bearer_token(request))
 
 
 def current_account() -> Account:
@@ -75,5 +69,6 @@ def current_token_claims() -> dict:
     return g.token_claims
 
 
-def current_api_key() -> ApiKey:
+def current_api_key() -> ApiKeyCredential:
+    """The key of a request authenticated by API key: its `id` and `account_id`."""
     return g.api_key

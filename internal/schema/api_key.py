@@ -26,5 +26,6 @@ class ApiKeyResp(ResponseModel):
     api_key: str
     is_active: bool
     remark: str
+    last_used_at: Timestamp  # beyond the contract: 0 until the key is first used
     updated_at: Timestamp
     created_at: Timestamp

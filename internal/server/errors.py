@@ -24,7 +24,9 @@ _HTTP_ERRORS = {
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CustomException)
     def handle_custom(exc: CustomException):
-        return fail_json(exc.code, exc.message, exc.status, exc.data)
+        response = fail_json(exc.code, exc.message, exc.status, exc.data)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

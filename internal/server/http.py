@@ -20,15 +20,17 @@ from internal.extension.kv_store import KeyValueStore, create_kv_store
 from internal.extension.migrate import migrate
 from internal.extension.task_queue import TaskQueue, create_task_queue
 from internal.extension.outbound_http import create_guarded_http_client
+from internal.extension.rate_limit import RequestLimiter, RunSlots, create_request_limiter, create_run_slots
 from internal.extension.storage import ObjectStorage, create_object_storage
 from internal.extension.vector_store import VectorStore, create_vector_store
 from internal.handler.endpoint import api_doc
-from internal.middleware import AuthMiddleware
+from internal.middleware import AuthMiddleware, RateLimitMiddleware
 from internal.router import Router
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
 from internal.service.task_names import SWEEP_INDEXING
 from pkg.guarded_http import GuardedHttpClient
+from pkg.secret_box import SecretBox
 
 from .commands import register_commands
 from .errors import register_error_handlers
@@ -55,6 +57,9 @@ class InfrastructureModule(Module):
         binder.bind(LanguageModelCatalog, to=LanguageModelCatalog.load())
         binder.bind(BuiltinAppCatalog, to=BuiltinAppCatalog.load())
         binder.bind(GuardedHttpClient, to=create_guarded_http_client(self.settings))
+        binder.bind(SecretBox, to=SecretBox(self.settings.secret_box_key))
+        binder.bind(RequestLimiter, to=create_request_limiter(self.settings))
+        binder.bind(RunSlots, to=create_run_slots(self.settings))
         binder.bind(ObjectStorage, to=create_object_storage(self.settings))
         binder.bind(Embeddings, to=create_embeddings(self.settings))
         binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))
@@ -109,10 +114,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         supports_credentials=True,
         allow_headers=["Authorization", "Content-Type"],
         methods=["GET", "POST", "OPTIONS"],
+        expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
     _answer_preflights(app, settings.cors_origins)
     register_error_handlers(app)
     app.before_request(injector.get(AuthMiddleware).before_request)
+    rate_limit = injector.get(RateLimitMiddleware)
+    app.before_request(rate_limit.before_request)
+    app.after_request(rate_limit.after_request)
     injector.get(Router).register_to(app)
     # A template whose configuration breaks the rules of a draft update fails start-up.
     injector.get(BuiltinAppService).check_templates()

@@ -1,13 +1,24 @@
-"""llmops-api.md §9.1-9.5 API keys, and the API-key authentication of open API routes."""
+"""llmops-api.md §9.1-9.5 API keys, and the API-key authentication of open API routes: keys
+kept hashed and encrypted at rest, one query per request, a short cache, last_used_at."""
 
+import hashlib
+import hmac
 import re
+import threading
+import time
 
 import pytest
 from flask import g
+from sqlalchemy import event, text
 
+from config import Settings
+from config.settings import OpenApiSettings
 from internal.exception import UnauthorizedException
+from internal.extension.database import db
 from internal.middleware import AuthKind, AuthMiddleware
+from internal.server import create_app
 from pkg.paginator import PageReq
+from pkg.secret_box import SecretBox, SecretBoxError, derive_key
 
 KEY_FORMAT = re.compile(r"^llmops-v1/[A-Za-z0-9]{48}$")
 
@@ -28,7 +39,7 @@ def test_create_then_list_shows_the_key_in_the_documented_shape(client, member):
     data = list_keys(client, member)
     assert data["paginator"] == {"current_page": 1, "page_size": 20, "total_page": 1, "total_record": 1}
     (item,) = data["list"]
-    assert set(item) == {"id", "api_key", "is_active", "remark", "updated_at", "created_at"}
+    assert set(item) == {"id", "api_key", "is_active", "remark", "last_used_at", "updated_at", "created_at"}
     assert KEY_FORMAT.match(item["api_key"]) and item["is_active"] is True
     assert item["remark"] == "慕课网LLMOps项目API秘钥信息" and isinstance(item["created_at"], int)
 
@@ -164,3 +175,88 @@ def test_an_access_token_is_not_an_api_key(app, member):
 
 def test_page_request_defaults():
     assert PageReq().current_page == 1 and PageReq().page_size == 20
+
+
+# Keys at rest, the lookup and its cache, last_used_at.
+
+
+def _rows(app) -> list[dict]:
+    """Every api_key row as a database dump would show it."""
+    with app.app_context():
+        return [dict(row) for row in db.session.execute(text("SELECT * FROM api_key")).mappings()]
+
+
+def test_a_database_dump_yields_no_working_key(app, client, member):
+    create_key(client, member)
+    key = _key_of(app, member, client)
+    secret_part = key["api_key"].removeprefix("llmops-v1/")
+    (row,) = [r for r in _rows(app) if str(r["id"]).replace("-", "") == key["id"].replace("-", "")]
+    assert "api_key" not in row
+    assert not any(secret_part in str(value) for value in row.values())
+    settings = app.extensions["injector"].get(Settings)
+    assert row["key_hash"] == hmac.new(settings.api_key_hash_key, key["api_key"].encode(), hashlib.sha256).hexdigest()
+    assert app.extensions["injector"].get(SecretBox).decrypt(row["encrypted_key"]) == key["api_key"]
+    with pytest.raises(SecretBoxError):  # the ciphertext is useless without the server's secret
+        SecretBox(derive_key("another deployment's data secret key", "llmops/secret-box/v1")).decrypt(row["encrypted_key"])
+
+
+def _statements_in_this_thread(app, action) -> int:
+    """SQL statements `action` runs in the calling thread (not in background writers)."""
+    me, count = threading.get_ident(), [0]
+
+    def counted(*_):
+        if threading.get_ident() == me:
+            count[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    return count[0]
+
+
+def test_an_api_key_request_costs_one_query_cached_or_not(app, client, member):
+    create_key(client, member)
+    header = f"Bearer {_key_of(app, member, client)['api_key']}"
+    # Cache miss: the key and its account in one query; then cached: the account only.
+    assert _statements_in_this_thread(app, lambda: _authenticate_with_api_key(app, header)) == 1
+    assert _statements_in_this_thread(app, lambda: _authenticate_with_api_key(app, header)) == 1
+
+
+def test_last_used_at_is_recorded_and_leaves_updated_at(app, client, member):
+    create_key(client, member)
+    before = _key_of(app, member, client)
+    assert before["last_used_at"] == 0
+    started = int(time.time())
+    _authenticate_with_api_key(app, f"Bearer {before['api_key']}")
+    deadline = time.monotonic() + 10
+    while (after := _key_of(app, member, client))["last_used_at"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started <= after["last_used_at"] <= int(time.time())
+    assert after["updated_at"] == before["updated_at"]
+
+
+def test_another_process_sees_a_switched_off_key_within_its_cache_ttl(app, client, member):
+    """A second application on the same database stands for another API process."""
+    settings = app.extensions["injector"].get(Settings)
+    other = create_app(settings.model_copy(update={"open_api": OpenApiSettings(_env_file=None, api_key_cache_ttl=0.5)}))
+    create_key(client, member)
+    key = _key_of(app, member, client)
+    header = f"Bearer {key['api_key']}"
+    assert _authenticate_with_api_key(other, header) == member.id  # now cached in the other process
+    client.post(f"/openapi/api-keys/{key['id']}/is-active", json={"is_active": False}, headers=member.headers)
+    with pytest.raises(UnauthorizedException):  # the process that made the change knows at once
+        _authenticate_with_api_key(app, header)
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            _authenticate_with_api_key(other, header)
+        except UnauthorizedException:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the other process kept accepting a switched-off key")

@@ -171,6 +171,7 @@ def server_environment(storage_dir: Path, model: FakeModel, database_url: str | 
             "REDIS_URL": REDIS_URL,
             "CELERY_BROKER_URL": REDIS_URL,
             "JWT_SECRET_KEY": secrets.token_urlsafe(48),
+            "DATA_SECRET_KEY": secrets.token_urlsafe(48),
         })  # fmt: skip
     return env
 
@@ -529,7 +530,7 @@ def count_sql(model: FakeModel, database_url: str | None, turns: int) -> list[Sq
                 database=DatabaseSettings(_env_file=None, sqlalchemy_database_uri=database_url),
                 redis=RedisSettings(_env_file=None, redis_url=REDIS_URL),
                 celery=CelerySettings(_env_file=None, celery_broker_url=REDIS_URL),
-                security=SecuritySettings(_env_file=None, jwt_secret_key=secrets.token_urlsafe(48)),
+                security=SecuritySettings(_env_file=None, jwt_secret_key=secrets.token_urlsafe(48), data_secret_key=secrets.token_urlsafe(48)),
             )
         logging.disable(logging.INFO)  # the migrations' progress lines
         try:

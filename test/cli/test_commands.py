@@ -15,7 +15,7 @@ from config import PROJECT_ROOT
 from test.conftest import POSTGRES_ADMIN_DSN, services_unavailable
 
 FLASK = [sys.executable, "-m", "flask", "--app", "app.http.app"]
-SERVICE_VARS = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "CELERY_BROKER_URL", "LLMOPS_PROFILE", "JWT_SECRET_KEY")
+SERVICE_VARS = ("SQLALCHEMY_DATABASE_URI", "REDIS_URL", "CELERY_BROKER_URL", "LLMOPS_PROFILE", "JWT_SECRET_KEY", "DATA_SECRET_KEY")
 
 
 def run_flask(storage: Path, *args, extra_env=None):

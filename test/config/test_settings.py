@@ -16,7 +16,7 @@ def test_production_refuses_to_start_without_its_settings(tmp_path):
     with pytest.raises(RuntimeError) as excinfo:
         create_app(make_settings(tmp_path, llmops_profile=Profile.PRODUCTION))
     message = str(excinfo.value)
-    for name in ("JWT_SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "CELERY_BROKER_URL"):
+    for name in ("JWT_SECRET_KEY", "DATA_SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "CELERY_BROKER_URL"):
         assert name in message
 
 
@@ -24,7 +24,7 @@ def test_production_refuses_a_short_jwt_secret(tmp_path):
     settings = make_settings(
         tmp_path,
         llmops_profile=Profile.PRODUCTION,
-        security=SecuritySettings(_env_file=None, jwt_secret_key="short"),
+        security=SecuritySettings(_env_file=None, jwt_secret_key="short", data_secret_key="d" * 32),
         database=DatabaseSettings(_env_file=None, sqlalchemy_database_uri="postgresql://x@127.0.0.1/x"),
     )
     settings.redis.redis_url = "redis://127.0.0.1:6379/0"
@@ -39,6 +39,28 @@ def test_embedded_generates_a_private_jwt_key_once_and_keeps_it(tmp_path):
     assert first == second and len(first) >= 48
     mode = (tmp_path / "jwt_secret_key").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+def test_production_refuses_a_short_data_secret(tmp_path):
+    settings = make_settings(
+        tmp_path,
+        llmops_profile=Profile.PRODUCTION,
+        security=SecuritySettings(_env_file=None, jwt_secret_key="j" * 32, data_secret_key="short"),
+        database=DatabaseSettings(_env_file=None, sqlalchemy_database_uri="postgresql://x@127.0.0.1/x"),
+    )
+    settings.redis.redis_url = "redis://127.0.0.1:6379/0"
+    settings.celery.celery_broker_url = "redis://127.0.0.1:6379/0"
+    with pytest.raises(RuntimeError, match="DATA_SECRET_KEY must be at least 32"):
+        settings.check()
+
+
+def test_embedded_generates_a_private_data_secret_apart_from_the_jwt_key(tmp_path):
+    settings = make_settings(tmp_path)
+    assert settings.data_secret_key == make_settings(tmp_path).data_secret_key
+    assert settings.data_secret_key != settings.jwt_secret_key and len(settings.data_secret_key) >= 48
+    assert stat.S_IMODE((tmp_path / "data_secret_key").stat().st_mode) == 0o600
+    # One derived key per purpose.
+    assert len(settings.secret_box_key) == 32 and settings.secret_box_key != settings.api_key_hash_key
 
 
 def test_environment_and_dotenv_are_read(tmp_path, monkeypatch):
