@@ -128,7 +128,7 @@ def faulty(request, tmp_path_factory, redis_url) -> Iterator[FaultyStack]:
             indexing_lease_seconds=LEASE_SECONDS,
             indexing_sweep_interval=SWEEP_INTERVAL,
         ),
-        security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "f" * 40),
+        security=SecuritySettings(_env_file=None, jwt_secret_key="test-" + "f" * 40, data_secret_key="data-" + "f" * 40),
         providers=ProviderSettings(
             _env_file=None, llm_max_retries=0, openai_api_key=model.api_key, openai_api_base=model.api_base
         ),
