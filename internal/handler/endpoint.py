@@ -49,6 +49,7 @@ _SECURITY = {
     AuthKind.API_KEY: {"api_key": []},
     AuthKind.NONE: {},
     AuthKind.OPTIONAL_JWT: {"access_token": []},
+    AuthKind.WEBHOOK: {},
 }
 # No request body of the API nests deeper than a few levels (tool params, model parameters).
 MAX_JSON_DEPTH = 32
@@ -128,7 +129,7 @@ def _file_form(name: str) -> type[BaseModel]:
 
 def endpoint(
     *,
-    auth: AuthKind = AuthKind.JWT,
+    auth: AuthKind | None = None,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     file: FilePart | None = None,
@@ -140,7 +141,8 @@ def endpoint(
     and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
 
     `resp` is the type of the envelope's `data`; `raw_response` names a media type for routes
-    that answer without the envelope (icons, streams).
+    that answer without the envelope (icons, streams). `auth` None: the default of the route
+    group the handler is registered in (see `internal.router`).
     """
 
     def decorate(func: Callable) -> Callable:
@@ -168,7 +170,7 @@ def endpoint(
             form=_file_form(file.name) if file is not None else None,
             resp=doc_resp,
             tags=tags,
-            security=_SECURITY[auth],
+            security=_SECURITY[auth] if auth is not None else None,
             skip_validation=True,
         )(func)
         # spectree only describes the route: its runtime wrapper reads every response body,
@@ -178,3 +180,13 @@ def endpoint(
         return handle
 
     return decorate
+
+
+def apply_default_auth(view: Callable, default: AuthKind) -> AuthKind:
+    """Gives a view that declared no `auth` its route group's default, in the middleware and in
+    the document; returns the view's authentication."""
+    func = getattr(view, "__func__", view)
+    if func.auth is None:
+        func.auth = default
+        api_doc.get_function_metadata(func).security = _SECURITY[default]
+    return func.auth
