@@ -127,6 +127,19 @@ def _file_form(name: str) -> type[BaseModel]:
     return create_model(f"FileForm_{name}", **{name: (BaseFile, ...)})
 
 
+class _EnvelopeOrRaw(DocResponse):
+    """A 200 documented as the envelope or, as the request asks, a body of another media type."""
+
+    def __init__(self, media_type: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.media_type = media_type
+
+    def generate_spec(self, *args, **kwargs) -> dict[str, Any]:
+        spec = super().generate_spec(*args, **kwargs)
+        spec["200"]["content"][self.media_type] = {"schema": {"type": "string"}}
+        return spec
+
+
 def endpoint(
     *,
     auth: AuthKind | None = None,
@@ -141,7 +154,8 @@ def endpoint(
     and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
 
     `resp` is the type of the envelope's `data`; `raw_response` names a media type for routes
-    that answer without the envelope (icons, streams). `auth` None: the default of the route
+    that answer without the envelope (icons, streams); with both, the route answers either (the
+    open API chat: the stored message, or a stream). `auth` None: the default of the route
     group the handler is registered in (see `internal.router`).
     """
 
@@ -160,7 +174,9 @@ def endpoint(
         # Any request body may be too large (413) or of a media type the route does not read (415).
         statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
         errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
-        if raw_response:
+        if raw_response and resp is not Empty:
+            doc_resp = _EnvelopeOrRaw(raw_response, HTTP_200=Envelope[resp], **errors)
+        elif raw_response:
             doc_resp = DocResponse(HTTP_200=None, **errors)
         else:
             doc_resp = DocResponse(HTTP_200=Envelope[resp], **errors)

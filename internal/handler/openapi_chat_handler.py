@@ -19,7 +19,7 @@ from .endpoint import endpoint
 class OpenApiChatHandler:
     openapi_chat_service: OpenApiChatService
 
-    @endpoint(body=OpenApiChatReq, resp=OpenApiChatResp, tags=("open API",))
+    @endpoint(body=OpenApiChatReq, resp=OpenApiChatResp, raw_response="text/event-stream", tags=("open API",))
     def openapi_chat(self, body: OpenApiChatReq):
         """Chat with one of the key owner's published apps as an end user. `stream=true` answers
         text/event-stream: the debug chat's agent events, each also carrying `end_user_id`.

@@ -17,8 +17,9 @@ class OpenApiRoutes:
     openapi_chat_handler: OpenApiChatHandler
 
     def group(self) -> RouteGroup:
+        # Not "openapi…": spectree leaves endpoints of that name out of the document.
         return RouteGroup(
-            "openapi",
+            "open_api",
             AuthKind.API_KEY,
             [
                 ("POST", "/openapi/chat", self.openapi_chat_handler.openapi_chat),
