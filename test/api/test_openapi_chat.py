@@ -204,11 +204,15 @@ def test_an_unpublished_app_is_refused_and_leaves_no_end_user(app, client, membe
 
 
 @pytest.mark.parametrize("stream", [True, False])
-def test_another_accounts_app_or_an_unknown_app_is_not_found(client, member, other_member, key, stream):
-    foreign_app_id, _ = published_app(client, other_member)
+def test_another_accounts_app_or_an_unknown_app_is_not_found(client, member, other_member, key, llm, stream):
+    foreign_app_id, foreign_marker = published_app(client, other_member)
+    llm.script_chat(foreign_marker, "theirs")
+    theirs = success_data(open_chat(client, api_key_of(client, other_member), app_id=foreign_app_id, query="hi", stream=False))
 
     assert_not_found(open_chat(client, key, app_id=foreign_app_id, query="hello", stream=stream))
     assert_not_found(open_chat(client, key, app_id=str(uuid.uuid4()), query="hello", stream=stream))
+    for body in ({"end_user_id": theirs["end_user_id"]}, {"end_user_id": theirs["end_user_id"], "conversation_id": theirs["conversation_id"]}):
+        assert_not_found(open_chat(client, key, app_id=foreign_app_id, query="hello", stream=stream, **body))
 
 
 @pytest.mark.parametrize("stream", [True, False])
