@@ -2,26 +2,19 @@
 server-sent events, and stopping a running turn."""
 
 import uuid
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from injector import inject
 
-from internal.core.agent.events import AgentEvent
 from internal.middleware import current_account
 from internal.schema.agent_chat import AgentChatReq
 from internal.service.debug_chat_service import DebugChatService
 from pkg.response import sse_response, success_message
 
+from .agent_events import agent_event_frames
 from .endpoint import endpoint
 
 _TAGS = ("app debugging",)
-
-
-def agent_event_frames(events: Iterable[AgentEvent]) -> Iterator[tuple[str, str]]:
-    """AgentEvents as SSE `(event, data)` pairs; the data carries every llmops-api.md §1.11 field."""
-    for event in events:
-        yield event.event.value, event.to_json()
 
 
 @inject

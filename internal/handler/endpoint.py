@@ -49,6 +49,7 @@ _SECURITY = {
     AuthKind.API_KEY: {"api_key": []},
     AuthKind.NONE: {},
     AuthKind.OPTIONAL_JWT: {"access_token": []},
+    AuthKind.WEBHOOK: {},
 }
 # No request body of the API nests deeper than a few levels (tool params, model parameters).
 MAX_JSON_DEPTH = 32
@@ -126,9 +127,22 @@ def _file_form(name: str) -> type[BaseModel]:
     return create_model(f"FileForm_{name}", **{name: (BaseFile, ...)})
 
 
+class _EnvelopeOrRaw(DocResponse):
+    """A 200 documented as the envelope or, as the request asks, a body of another media type."""
+
+    def __init__(self, media_type: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.media_type = media_type
+
+    def generate_spec(self, *args, **kwargs) -> dict[str, Any]:
+        spec = super().generate_spec(*args, **kwargs)
+        spec["200"]["content"][self.media_type] = {"schema": {"type": "string"}}
+        return spec
+
+
 def endpoint(
     *,
-    auth: AuthKind = AuthKind.JWT,
+    auth: AuthKind | None = None,
     body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
     file: FilePart | None = None,
@@ -140,7 +154,9 @@ def endpoint(
     and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
 
     `resp` is the type of the envelope's `data`; `raw_response` names a media type for routes
-    that answer without the envelope (icons, streams).
+    that answer without the envelope (icons, streams); with both, the route answers either (the
+    open API chat: the stored message, or a stream). `auth` None: the default of the route
+    group the handler is registered in (see `internal.router`).
     """
 
     def decorate(func: Callable) -> Callable:
@@ -160,7 +176,9 @@ def endpoint(
         if auth is AuthKind.API_KEY:
             statuses += (429,)  # the key's request rate or the app's concurrent runs (RateLimitMiddleware)
         errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
-        if raw_response:
+        if raw_response and resp is not Empty:
+            doc_resp = _EnvelopeOrRaw(raw_response, HTTP_200=Envelope[resp], **errors)
+        elif raw_response:
             doc_resp = DocResponse(HTTP_200=None, **errors)
         else:
             doc_resp = DocResponse(HTTP_200=Envelope[resp], **errors)
@@ -170,7 +188,7 @@ def endpoint(
             form=_file_form(file.name) if file is not None else None,
             resp=doc_resp,
             tags=tags,
-            security=_SECURITY[auth],
+            security=_SECURITY[auth] if auth is not None else None,
             skip_validation=True,
         )(func)
         # spectree only describes the route: its runtime wrapper reads every response body,
@@ -180,3 +198,13 @@ def endpoint(
         return handle
 
     return decorate
+
+
+def apply_default_auth(view: Callable, default: AuthKind) -> AuthKind:
+    """Gives a view that declared no `auth` its route group's default, in the middleware and in
+    the document; returns the view's authentication."""
+    func = getattr(view, "__func__", view)
+    if func.auth is None:
+        func.auth = default
+        api_doc.get_function_metadata(func).security = _SECURITY[default]
+    return func.auth

@@ -1,4 +1,5 @@
-"""Authenticates each request the way its endpoint declares: JWT, optional JWT, API key, or none."""
+"""Authenticates each request the way its endpoint (or its route group) declares: JWT, optional
+JWT, API key, a webhook's own signature, or none."""
 
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ class AuthKind(str, Enum):
     NONE = "none"
     # A token is checked when sent; without one the request goes on anonymously.
     OPTIONAL_JWT = "optional_jwt"
+    # A platform calling back (WeChat): the handler checks the sender's signature, which needs
+    # the target app's own secrets.
+    WEBHOOK = "webhook"
 
 
 def bearer_token(req: Request) -> str:

@@ -15,6 +15,7 @@ from .dataset import (
     SegmentStatus,
     SegmentTerm,
 )
+from .end_user import EndUser
 from .upload_file import UploadFile
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "DatasetQuery",
     "Document",
     "DocumentStatus",
+    "EndUser",
     "IndexCleanup",
     "Message",
     "MessageAgentThought",

@@ -1,8 +1,17 @@
-"""Every URL of the API, mapped to its handler method."""
+"""Every URL of the API, mapped to its handler method, in one route group per audience, each
+with its own default authentication:
+
+- console (this module's `routes`): the platform's own front end, signed in with a JWT;
+- open API (`openapi.py`): developers' programs, with an API key;
+- web app (`web_app.py`): people using a published app, with a JWT, the URL naming the app;
+- webhooks (`webhooks.py`): other platforms calling back, checked by their own signatures.
+
+A handler that declares `auth` in its @endpoint keeps it (public console routes: sign-in, icons).
+"""
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask
+from flask import Flask
 from injector import inject
 
 from internal.handler.account_handler import AccountHandler
@@ -24,6 +33,12 @@ from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.middleware import AuthKind
+
+from .openapi import OpenApiRoutes
+from .route_group import RouteGroup
+from .web_app import WebAppRoutes
+from .webhooks import WebhookRoutes
 
 
 @inject
@@ -48,8 +63,21 @@ class Router:
     debug_conversation_handler: DebugConversationHandler
     conversation_handler: ConversationHandler
     ai_handler: AIHandler
+    open_api_routes: OpenApiRoutes
+    web_app_routes: WebAppRoutes
+    webhook_routes: WebhookRoutes
+
+    def groups(self) -> list[RouteGroup]:
+        # The console's blueprint keeps the name its endpoints have always had (`llmops.…`).
+        return [
+            RouteGroup("llmops", AuthKind.JWT, self.routes()),
+            self.open_api_routes.group(),
+            self.web_app_routes.group(),
+            self.webhook_routes.group(),
+        ]
 
     def routes(self) -> list[tuple[str, str, object]]:
+        """The console's routes."""
         return [
             # 01 apps
             ("GET", "/apps", self.app_handler.get_apps_with_page),
@@ -215,9 +243,5 @@ class Router:
         ]
 
     def register_to(self, app: Flask) -> None:
-        blueprint = Blueprint("llmops", __name__)
-        for method, rule, view in self.routes():
-            # Each view declares its auth through @endpoint; an undeclared one would be public.
-            assert hasattr(view, "auth"), f"{rule} is not declared with @endpoint"
-            blueprint.add_url_rule(rule, view_func=view, methods=[method])
-        app.register_blueprint(blueprint)
+        for group in self.groups():
+            group.register_to(app)

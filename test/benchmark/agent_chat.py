@@ -1,4 +1,5 @@
-"""Speed of the debug chat (`POST /apps/:app_id/conversations`) against a model that answers at once.
+"""Speed of the debug chat (`POST /apps/:app_id/conversations`) and the open API chat against a
+model that answers at once.
 
 The model is the fake OpenAI server (test/fakes), run in a process of its own so that neither the
 API server nor the benchmark's client threads share its interpreter lock. Its unscripted reply
@@ -16,6 +17,9 @@ What is measured:
 4. 20 and 50 simultaneous streams (each on its own app) through the same server.
 5. SQL statements per turn, counted in-process (Flask test client) with a SQLAlchemy listener,
    the run thread's statements (storing the message, naming the conversation) included.
+6. The open API (`POST /openapi/chat` with an API key, a published app, one end user's
+   conversation): streamed and blocking turns taken in turn with baseline calls, and (7.) its
+   SQL statements per turn. `--open-api-turns 0` leaves it out.
 
 Timings are printed, never asserted; the summary puts the targets beside them. The server, the
 fake model and this process share the machine's CPUs: under concurrency the figures are those of
@@ -302,15 +306,16 @@ class Turn:
         return self.answer != EXPECTED_ANSWER
 
 
-def stream_turn(client: httpx.Client, url: str, token: str) -> Turn:
-    """One debug chat over HTTP. While it streams, only byte searches mark the times (the first
-    whole event, the first `agent_message`, the terminal event); the events are parsed after the
-    end, so the benchmark's own CPU (it shares the machine with the server) stays small."""
+def stream_turn(client: httpx.Client, url: str, token: str, request_body: dict | None = None) -> Turn:
+    """One streamed chat over HTTP (the debug chat unless `request_body` says otherwise). While it
+    streams, only byte searches mark the times (the first whole event, the first `agent_message`,
+    the terminal event); the events are parsed after the end, so the benchmark's own CPU (it
+    shares the machine with the server) stays small."""
     turn, body = Turn(), bytearray()
     started = time.perf_counter()
     try:
         headers = {"Authorization": f"Bearer {token}"}
-        with client.stream("POST", url, json={"query": QUERY}, headers=headers) as resp:
+        with client.stream("POST", url, json=request_body or {"query": QUERY}, headers=headers) as resp:
             if resp.status_code != 200:
                 turn.http_error, turn.error = True, f"HTTP {resp.status_code}: {resp.read()[:200]!r}"
                 return turn
@@ -359,6 +364,25 @@ def _sse_events(body: bytes) -> Iterator[tuple[str, dict]]:
             continue  # empty, or cut off when the connection broke: the turn counts as unfinished
 
 
+def blocking_turn(client: httpx.Client, key: str, body: dict) -> Turn:
+    """One open API chat with `stream=false`: the time until the stored message arrives."""
+    turn = Turn()
+    started = time.perf_counter()
+    try:
+        resp = client.post("/openapi/chat", json={**body, "stream": False}, headers={"Authorization": f"Bearer {key}"})
+        turn.total = time.perf_counter() - started
+        payload = resp.json()
+        if resp.status_code != 200 or payload.get("code") != "success":
+            turn.http_error, turn.error = True, f"HTTP {resp.status_code}: {str(payload)[:200]}"
+            return turn
+        data = payload["data"]
+        turn.answer, turn.ended = data["answer"], data["status"] == "normal"
+        turn.error = "" if turn.ended else f"{data['status']}: {data['error']}"[:200]
+    except httpx.HTTPError as exc:
+        turn.http_error, turn.error = True, f"{type(exc).__name__}: {exc}"
+    return turn
+
+
 def http_client(base_url: str, timeout: float) -> httpx.Client:
     # Plain HTTP on loopback: without verify=False each client builds a TLS context (~20 ms CPU).
     return httpx.Client(base_url=base_url, timeout=timeout, verify=False)
@@ -379,6 +403,14 @@ def create_chat_app(client: httpx.Client, token: str, name: str) -> str:
     draft = {"model_config": MODEL_CONFIG, "preset_prompt": PRESET_PROMPT}
     api_call(client, "POST", f"/apps/{app_id}/draft-app-config", token, draft)
     return app_id
+
+
+def open_api_app(client: httpx.Client, token: str, name: str) -> tuple[str, str]:
+    """A published chat app and an active API key of its owner."""
+    app_id = create_chat_app(client, token, name)
+    api_call(client, "POST", f"/apps/{app_id}/publish", token)
+    api_call(client, "POST", "/openapi/api-keys", token, {"is_active": True})
+    return app_id, api_call(client, "GET", "/openapi/api-keys", token)["list"][0]["api_key"]
 
 
 # --- measurements ---------------------------------------------------------------------------------
@@ -462,6 +494,42 @@ def measure_sequential(
     return baseline, api, fake_cpu
 
 
+def measure_open_api(server: ApiServer, model: FakeModel, token: str, turns: int, warmup: int) -> tuple[Figures, Figures, Figures]:
+    """Baseline calls, streamed and blocking open API turns, taken in turn; all turns continue one
+    end user's conversation, so they send the history a debug conversation sends."""
+    baseline, streamed, blocking = Figures(), Figures(), Figures()
+    llm, messages = baseline_model(model), baseline_messages()
+    with http_client(server.url, timeout=60.0) as client:
+        app_id, key = open_api_app(client, token, "bench-open-api")
+        first = blocking_turn_data(client, key, {"app_id": app_id, "query": QUERY})
+        body = {"app_id": app_id, "end_user_id": first["end_user_id"], "conversation_id": first["conversation_id"], "query": QUERY}
+        for _ in range(warmup):
+            baseline_call(llm, messages)
+            stream_turn(client, "/openapi/chat", key, {**body, "stream": True})
+            blocking_turn(client, key, body)
+        for _ in range(turns):
+            first_token, total, _ = baseline_call(llm, messages)
+            baseline.first_token.append(first_token)
+            baseline.total.append(total)
+            turn = stream_turn(client, "/openapi/chat", key, {**body, "stream": True})
+            if turn.error or not turn.ended or turn.lost:
+                streamed.failed.append(turn)
+            else:
+                streamed.first_event.append(turn.first_event)
+                streamed.first_token.append(turn.first_chunk)
+                streamed.total.append(turn.total)
+            turn = blocking_turn(client, key, body)
+            if turn.error or not turn.ended or turn.lost:
+                blocking.failed.append(turn)
+            else:
+                blocking.total.append(turn.total)
+    return baseline, streamed, blocking
+
+
+def blocking_turn_data(client: httpx.Client, key: str, body: dict) -> dict:
+    return api_call(client, "POST", "/openapi/chat", key, {**body, "stream": False})
+
+
 @dataclass
 class ConcurrencyResult:
     streams: int
@@ -516,8 +584,9 @@ class SqlTurn:
     checkouts: int  # connections taken from the pool (each one pinged first on PostgreSQL)
 
 
-def count_sql(model: FakeModel, database_url: str | None, turns: int) -> list[SqlTurn]:
-    """Statements per turn of one app's debug chat, in-process through the Flask test client."""
+def count_sql(model: FakeModel, database_url: str | None, turns: int, open_api: bool = False) -> list[SqlTurn]:
+    """Statements per turn of one app's debug chat (or, `open_api`, of one end user's streamed
+    open API conversation), in-process through the Flask test client."""
     with tempfile.TemporaryDirectory(prefix="llmops-bench-sql-") as directory:
         groups = {
             "providers": ProviderSettings(
@@ -545,6 +614,12 @@ def count_sql(model: FakeModel, database_url: str | None, turns: int) -> list[Sq
         client = app.test_client()
         member = create_member(app, client, name="Benchmark")
         app_id, _ = chat_app(client, member)
+        url, headers, body = f"/apps/{app_id}/conversations", member.headers, {"query": QUERY}
+        if open_api:
+            assert client.post(f"/apps/{app_id}/publish", headers=member.headers).json["code"] == "success"
+            client.post("/openapi/api-keys", json={"is_active": True}, headers=member.headers)
+            key = client.get("/openapi/api-keys", headers=member.headers).json["data"]["list"][0]["api_key"]
+            url, headers, body = "/openapi/chat", {"Authorization": f"Bearer {key}"}, {"app_id": app_id, "query": QUERY, "stream": True}
 
         current: dict = {"statements": [], "checkouts": 0}
 
@@ -560,10 +635,10 @@ def count_sql(model: FakeModel, database_url: str | None, turns: int) -> list[Sq
         try:
             for _ in range(turns):
                 current["statements"], current["checkouts"] = [], 0
-                events = read_events(
-                    client.post(f"/apps/{app_id}/conversations", json={"query": QUERY}, headers=member.headers)
-                )
+                events = read_events(client.post(url, json=body, headers=headers))
                 _join_run(events[0]["data"]["task_id"])
+                if open_api:  # the next turns continue this end user's conversation
+                    body = {**body, "end_user_id": events[0]["data"]["end_user_id"], "conversation_id": events[0]["data"]["conversation_id"]}
                 counted.append(SqlTurn(list(current["statements"]), current["checkouts"]))
         finally:
             event.remove(engine, "before_cursor_execute", on_statement)
@@ -576,7 +651,7 @@ def count_sql(model: FakeModel, database_url: str | None, turns: int) -> list[Sq
 def _join_run(task_id: str) -> None:
     """Waits until the turn's run (which names a new conversation after the stream ended) is
     over: its pool thread carries the task's name while it runs it."""
-    name, deadline = f"agent-{task_id}", time.monotonic() + 30.0
+    name, deadline = f"run-{task_id}", time.monotonic() + 30.0
     while time.monotonic() < deadline and any(thread.name == name for thread in threading.enumerate()):
         time.sleep(0.001)
 
@@ -632,6 +707,36 @@ def print_sequential(baseline: Figures, api: Figures, fake_cpu: float) -> Overhe
     return overhead
 
 
+@dataclass
+class OpenApiOverhead:
+    first_token: float
+    total: float
+    blocking: float
+
+
+def print_open_api(baseline: Figures, streamed: Figures, blocking: Figures) -> OpenApiOverhead:
+    print("\n6. open API (POST /openapi/chat, API key, one end user's conversation), taken in turn with baseline calls")
+    print_timings([
+        ("baseline first token", baseline.first_token),
+        ("baseline total", baseline.total),
+        ("stream: first event (ping)", streamed.first_event),
+        ("stream: first answer chunk", streamed.first_token),
+        ("stream: total (agent_end)", streamed.total),
+        ("blocking: stored message", blocking.total),
+    ])  # fmt: skip
+    overhead = OpenApiOverhead(
+        first_token=median(streamed.first_token) - median(baseline.first_token),
+        total=median(streamed.total) - median(baseline.total),
+        blocking=median(blocking.total) - median(baseline.total),
+    )
+    print(f"  overhead over the baseline (p50): stream first token {ms(overhead.first_token)} ms, stream total "
+          f"{ms(overhead.total)} ms, blocking {ms(overhead.blocking)} ms")  # fmt: skip
+    failed = streamed.failed + blocking.failed
+    failure = f" (first: {failed[0].error or 'no agent_end or a wrong answer'})" if failed else ""
+    print(f"  failed turns: {len(failed)}{failure}")
+    return overhead
+
+
 def print_concurrency(results: list[ConcurrencyResult]) -> None:
     print("\n4. simultaneous streams, each on its own app (after one untimed round)")
     print(f"  {'streams':>7}{'turns':>7}{'HTTP err':>10}{'no end':>8}{'lost':>6}{'first ev p50':>14}{'p99':>8}"
@@ -663,7 +768,7 @@ def statement_kind(statement: str) -> str:
 
 
 def _thread_role(name: str) -> str:
-    return "run" if name.startswith("agent-") else "request"
+    return "run" if name.startswith("run-") else "request"
 
 
 def _by_thread(turn: SqlTurn) -> str:
@@ -694,6 +799,8 @@ def print_summary(
     sequential: Figures,
     counted: list[SqlTurn],
     concurrency: list[ConcurrencyResult],
+    open_api: OpenApiOverhead | None = None,
+    open_api_sql: list[SqlTurn] | None = None,
 ) -> None:
     steady_sql = median([len(turn.statements) for turn in counted[1:] or counted])
     first_sql = len(counted[0].statements)
@@ -707,6 +814,17 @@ def print_summary(
         ("SQL statements, steady turn", f"{steady_sql:g}", "<= 10", steady_sql <= 10),
         (f"{widest.streams} streams, first event p50", f"{ms(widest_first)} ms", "<= 500 ms", widest_first <= 0.5),
         ("lost or unfinished answers", str(lost), "0", lost == 0),
+    ]
+    if open_api is not None:
+        rows += [
+            ("open API stream, first token p50", f"{ms(open_api.first_token)} ms", "<= 10 ms", open_api.first_token <= 0.010),
+            ("open API stream, total p50", f"{ms(open_api.total)} ms", "<= 10 ms", open_api.total <= 0.010),
+            ("open API blocking, total p50", f"{ms(open_api.blocking)} ms", "<= 10 ms", open_api.blocking <= 0.010),
+        ]
+    if open_api_sql:
+        steady_open = median([len(turn.statements) for turn in open_api_sql[1:] or open_api_sql])
+        rows.append(("open API SQL, steady turn", f"{steady_open:g}", "<= 10", steady_open <= 10))
+    rows += [
         ("server CPU per turn", f"{ms(sequential.cpu)} ms", "-", None),
         ("  per baseline model call's CPU", f"{sequential.cpu / baseline.cpu:.2f}x", "-", None),
     ]
@@ -727,6 +845,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per concurrency level")
     parser.add_argument("--sql-turns", type=int, default=20, help="turns whose SQL statements are counted")
     parser.add_argument("--show-sql", action="store_true", help="list the statements of a first and a steady turn")
+    parser.add_argument("--open-api-turns", type=int, default=50, help="timed open API turns of each mode (0: none)")
     args = parser.parse_args()
     # Cleanup (the finally blocks) must run on SIGTERM too, not only on Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -750,12 +869,20 @@ def main() -> None:
             overhead = print_sequential(baseline, sequential, fake_cpu)
             concurrency = measure_concurrency(server, token, args.levels, args.rounds)
             print_concurrency(concurrency)
+            open_api = None
+            if args.open_api_turns:
+                open_api = print_open_api(*measure_open_api(server, model, token, args.open_api_turns, args.warmup))
 
         print(f"\n5. SQL statements per turn (in-process, Flask test client, {args.sql_turns} turns of one app)")
         counted = count_sql(model, database_url, args.sql_turns)
         print_sql(counted, args.show_sql)
+        open_api_sql = None
+        if args.open_api_turns:
+            print(f"\n7. SQL statements per open API turn (streamed, one end user's conversation, {args.sql_turns} turns)")
+            open_api_sql = count_sql(model, database_url, args.sql_turns, open_api=True)
+            print_sql(open_api_sql, args.show_sql)
 
-    print_summary(profile, overhead, baseline, sequential, counted, concurrency)
+    print_summary(profile, overhead, baseline, sequential, counted, concurrency, open_api, open_api_sql)
 
 
 if __name__ == "__main__":

@@ -52,9 +52,13 @@ class AgentEvent:
     def is_terminal(self) -> bool:
         return self.event in TERMINAL_EVENTS
 
-    def to_json(self) -> str:
-        """The llmops-api.md §1.11 event data: every field, in order; ids become strings (`default=str`)."""
-        return json.dumps({name: getattr(self, name) for name in _FIELDS}, ensure_ascii=False, default=str)
+    def to_json(self, extra: dict[str, Any] | None = None) -> str:
+        """The llmops-api.md §1.11 event data: every field, in order, then `extra` (fields a
+        channel adds, such as the open API's `end_user_id`); ids become strings (`default=str`)."""
+        data = {name: getattr(self, name) for name in _FIELDS}
+        if extra:
+            data.update(extra)
+        return json.dumps(data, ensure_ascii=False, default=str)
 
 
 _FIELDS = tuple(f.name for f in fields(AgentEvent))
