@@ -50,6 +50,7 @@ from .api_tool_service import ApiToolService
 from .app_base_service import APP_NOT_FOUND
 from .app_config_service import AppConfigService, Bindings, BoundApiTool, BoundBuiltinTool
 from .base_service import BaseService
+from .open_api_limit_service import RunSlot
 from .retrieval_service import RetrievalService
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,9 @@ class ChatRequest:
     # started when it has none); else one of the caller's on this app and channel.
     conversation_id: uuid.UUID | None = None
     image_urls: list[str] = field(default_factory=list)
+    # Taken by the door before the turn (the open API's per-app limit on runs at once): released
+    # when the run's thread ends, or at once when the turn is refused before it starts.
+    run_slot: RunSlot | None = None
 
 
 @dataclass
@@ -193,6 +197,7 @@ class _Turn:
     record: _TurnRecord
     needs_name: bool
     owner: str
+    run_slot: RunSlot | None = None
 
 
 @singleton
@@ -212,14 +217,12 @@ class ChatService(BaseService):
 
     def stream(self, req: ChatRequest) -> AgentStream:
         """Starts the turn and streams its events; everything that can be refused is refused here."""
-        turn = self._prepare(req)
-        return self._start(turn, req.caller)
+        return self._begin(req)[1]
 
     def blocking(self, req: ChatRequest) -> ChatResult:
         """Runs the turn to its end (the same run and events as `stream`) and answers with the
         stored message."""
-        turn = self._prepare(req)
-        stream = self._start(turn, req.caller)
+        turn, stream = self._begin(req)
         for _ in stream.events:
             pass
         return self._result(turn, turn.run.result)
@@ -244,6 +247,15 @@ class ChatService(BaseService):
         return conversation
 
     # --- preparing a turn (request thread) ---------------------------------------------------------
+
+    def _begin(self, req: ChatRequest) -> tuple[_Turn, AgentStream]:
+        try:
+            turn = self._prepare(req)
+            return turn, self._start(turn, req.caller)
+        except BaseException:
+            if req.run_slot is not None:
+                req.run_slot.release()
+            raise
 
     def _prepare(self, req: ChatRequest) -> _Turn:
         app, config, conversation = self._context(req)
@@ -281,7 +293,7 @@ class ChatService(BaseService):
         deadline = self.run_streamer.deadline()
         sink = self.run_streamer.sink(agent_input.task_id, partial(self._finish, record, agent_input))
         run = AgentRun(agent_config, agent_input, sink, deadline)
-        return _Turn(run=run, record=record, needs_name=needs_name, owner=req.caller.task_owner)
+        return _Turn(run=run, record=record, needs_name=needs_name, owner=req.caller.task_owner, run_slot=req.run_slot)
 
     def _context(self, req: ChatRequest) -> tuple[App, AppConfig, Conversation | None]:
         debug = req.invoke_from == InvokeFrom.DEBUGGER
@@ -377,7 +389,11 @@ class ChatService(BaseService):
     def _run(self, turn: _Turn) -> None:
         agent_run = turn.run
         agent_config, agent_input = agent_run.config, agent_run.input
-        result = AgentRunner().run(agent_run)
+        try:
+            result = AgentRunner().run(agent_run)
+        finally:
+            if turn.run_slot is not None:
+                turn.run_slot.release()
         try:
             if turn.needs_name:
                 self._name_conversation(agent_config, agent_input.conversation_id, agent_input.query)

@@ -12,6 +12,7 @@ from internal.schema.agent_chat import OpenApiChatReq
 from .app_base_service import APP_NOT_FOUND, AppBaseService
 from .chat_service import AgentStream, ChatCaller, ChatRequest, ChatResult, ChatService, InvokeFrom
 from .end_user_service import EndUserService
+from .open_api_limit_service import OpenApiLimitService
 
 
 @inject
@@ -19,6 +20,7 @@ from .end_user_service import EndUserService
 class OpenApiChatService(AppBaseService):
     chat_service: ChatService
     end_user_service: EndUserService
+    limit_service: OpenApiLimitService
 
     def stream(self, account_id: uuid.UUID, req: OpenApiChatReq) -> AgentStream:
         return self.chat_service.stream(self._chat_request(account_id, req))
@@ -40,6 +42,7 @@ class OpenApiChatService(AppBaseService):
         else:
             end_user = self.end_user_service.create(self.get_app(account_id, req.app_id).id)
         return ChatRequest(
+            run_slot=self.limit_service.acquire_run_slot(req.app_id),
             app_id=req.app_id,
             invoke_from=InvokeFrom.SERVICE_API,
             caller=ChatCaller(end_user_id=end_user.id),

@@ -25,8 +25,11 @@ from internal.server import create_app
 from internal.server.http import MIGRATIONS_DIR
 from internal.service.open_api_limit_service import OpenApiLimitService
 from pkg.response import success_json
+from test.api.apps import publish
 from test.api.assertions import assert_envelope
+from test.api.chat import chat_app, read_events
 from test.conftest import _common_overrides, create_member, make_settings
+from test.fakes.openai_server import ChatReply
 
 RATE = 3
 MAX_RUNS = 2
@@ -213,3 +216,36 @@ def test_a_slot_whose_holder_vanished_frees_itself_after_its_lease(limited_app):
     while run_slots.in_use(key) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert run_slots.acquire(key, 1, lease=0.3) is not None
+
+
+def test_open_api_chat_holds_a_run_slot_until_its_run_ends(limited_app, limited_client, fake_llm):
+    """POST /openapi/chat takes one of the app's run slots before its run starts and frees it when
+    the run ends."""
+    member = create_member(limited_app, limited_client)
+    app_id, marker = chat_app(limited_client, member)
+    publish(limited_client, member, app_id)
+    fake_llm.script_chat(marker, *[ChatReply(text="slow answer", delay=1.5)] * MAX_RUNS)
+    keys = [new_key(limited_client, member) for _ in range(MAX_RUNS + 1)]
+    limits = limited_app.extensions["injector"].get(OpenApiLimitService)
+
+    streams = [
+        limited_client.post("/openapi/chat", json={"app_id": app_id, "query": "hi", "stream": True}, headers=bearer(key), buffered=False)
+        for key in keys[:MAX_RUNS]
+    ]
+    assert all(resp.status_code == 200 for resp in streams)
+    assert limits.runs_in_progress(uuid.UUID(app_id)) == MAX_RUNS
+
+    refused = limited_client.post("/openapi/chat", json={"app_id": app_id, "query": "hi", "stream": False}, headers=bearer(keys[-1]))
+    assert_envelope(refused, 429, "fail")
+    assert refused.headers["Retry-After"] == "1"
+
+    for resp in streams:
+        assert read_events(resp)[-1]["event"] == "agent_end"
+    deadline = time.monotonic() + 10
+    while limits.runs_in_progress(uuid.UUID(app_id)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert limits.runs_in_progress(uuid.UUID(app_id)) == 0
+
+    fake_llm.script_chat(marker, ChatReply(text="fast answer"))
+    answered = limited_client.post("/openapi/chat", json={"app_id": app_id, "query": "hi", "stream": False}, headers=bearer(keys[-1]))
+    assert answered.status_code == 200 and answered.json["data"]["answer"] == "fast answer"
