@@ -24,6 +24,7 @@ from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.handler.web_app_handler import WebAppHandler
 
 
 @inject
@@ -48,6 +49,7 @@ class Router:
     debug_conversation_handler: DebugConversationHandler
     conversation_handler: ConversationHandler
     ai_handler: AIHandler
+    web_app_handler: WebAppHandler
 
     def routes(self) -> list[tuple[str, str, object]]:
         return [
@@ -193,6 +195,9 @@ class Router:
                 "/conversations/<uuid:conversation_id>/is-pinned",
                 self.conversation_handler.update_conversation_is_pinned,
             ),
+            # 15 web apps, 05.1 their conversations
+            ("GET", "/web-apps/<string:token>", self.web_app_handler.get_web_app),
+            ("GET", "/web-apps/<string:token>/conversations", self.web_app_handler.get_conversations),
             # 06 auth
             ("GET", "/oauth/<string:provider_name>", self.oauth_handler.provider),
             ("POST", "/oauth/authorize/<string:provider_name>", self.oauth_handler.authorize),

@@ -1,0 +1,33 @@
+"""WebApps (llmops-api.md §15.1-15.3, §5.1): a published app behind its WebApp token, for any
+signed-in account; chats stream the agent's events on the published config."""
+
+from dataclasses import dataclass
+
+from injector import inject
+
+from internal.middleware import current_account
+from internal.schema.web_app import GetWebAppConversationsReq, WebAppConversationResp, WebAppResp
+from internal.service.web_app_service import WebAppService
+from pkg.response import success_json
+
+from .endpoint import endpoint
+
+_TAGS = ("web apps",)
+
+
+@inject
+@dataclass
+class WebAppHandler:
+    web_app_service: WebAppService
+
+    @endpoint(resp=WebAppResp, tags=_TAGS)
+    def get_web_app(self, token: str):
+        """The published app behind the token with the config fields its front end uses; any
+        signed-in account may read it."""
+        return success_json(WebAppResp.render(self.web_app_service.get_web_app(token)))
+
+    @endpoint(query=GetWebAppConversationsReq, resp=list[WebAppConversationResp], tags=_TAGS)
+    def get_conversations(self, token: str, query: GetWebAppConversationsReq):
+        """The caller's conversations with the WebApp, pinned (`is_pinned=true`) or unpinned; not paginated."""
+        conversations = self.web_app_service.list_conversations(token, current_account().id, query.pinned)
+        return success_json(WebAppConversationResp.render_many(conversations))
