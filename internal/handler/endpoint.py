@@ -135,12 +135,15 @@ def endpoint(
     resp: Any = Empty,
     raw_response: str | None = None,
     tags: tuple[str, ...] = (),
+    enveloped: bool = True,
+    error_model: type[BaseModel] = ErrorEnvelope,
 ) -> Callable:
     """Parsed `body` and `query` models reach the handler as keyword arguments of those names,
     and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
 
-    `resp` is the type of the envelope's `data`; `raw_response` names a media type for routes
-    that answer without the envelope (icons, streams).
+    `resp` is the type of the envelope's `data` (of the whole body when not `enveloped`);
+    `raw_response` names a media type for routes that answer without the envelope (icons,
+    streams). `error_model` is the documented error body (routes of another protocol, /v1).
     """
 
     def decorate(func: Callable) -> Callable:
@@ -157,11 +160,11 @@ def endpoint(
 
         # Any request body may be too large (413) or of a media type the route does not read (415).
         statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
-        errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
+        errors = {f"HTTP_{status}": error_model for status in statuses}
         if raw_response:
             doc_resp = DocResponse(HTTP_200=None, **errors)
         else:
-            doc_resp = DocResponse(HTTP_200=Envelope[resp], **errors)
+            doc_resp = DocResponse(HTTP_200=Envelope[resp] if enveloped else resp, **errors)
         documented = api_doc.validate(
             json=body,
             query=query,

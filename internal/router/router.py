@@ -22,9 +22,13 @@ from internal.handler.dataset_handler import DatasetHandler
 from internal.handler.document_handler import DocumentHandler
 from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.oauth_handler import OAuthHandler
+from internal.handler.openai_compat_handler import OpenAICompatHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 from internal.handler.web_app_handler import WebAppHandler
+from pkg.response.openai_error import as_openai_error
+
+OPENAI_COMPATIBLE_PREFIX = "/v1/"
 
 
 @inject
@@ -50,6 +54,7 @@ class Router:
     conversation_handler: ConversationHandler
     ai_handler: AIHandler
     web_app_handler: WebAppHandler
+    openai_compat_handler: OpenAICompatHandler
 
     def routes(self) -> list[tuple[str, str, object]]:
         return [
@@ -217,12 +222,19 @@ class Router:
             ("POST", "/openapi/api-keys/<uuid:api_key_id>", self.api_key_handler.update_api_key),
             ("POST", "/openapi/api-keys/<uuid:api_key_id>/delete", self.api_key_handler.delete_api_key),
             ("POST", "/openapi/api-keys/<uuid:api_key_id>/is-active", self.api_key_handler.update_api_key_is_active),
+            # OpenAI-compatible surface (not in the contract; OpenAI error bodies)
+            ("GET", "/v1/models", self.openai_compat_handler.list_models),
         ]
 
     def register_to(self, app: Flask) -> None:
         blueprint = Blueprint("llmops", __name__)
+        # OpenAI SDKs read OpenAI error bodies, so the /v1 routes answer errors in that shape.
+        openai_compatible = Blueprint("openai_compatible", __name__)
+        openai_compatible.after_request(as_openai_error)
         for method, rule, view in self.routes():
             # Each view declares its auth through @endpoint; an undeclared one would be public.
             assert hasattr(view, "auth"), f"{rule} is not declared with @endpoint"
-            blueprint.add_url_rule(rule, view_func=view, methods=[method])
+            target = openai_compatible if rule.startswith(OPENAI_COMPATIBLE_PREFIX) else blueprint
+            target.add_url_rule(rule, view_func=view, methods=[method])
         app.register_blueprint(blueprint)
+        app.register_blueprint(openai_compatible)
