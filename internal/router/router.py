@@ -203,6 +203,8 @@ class Router:
             # 15 web apps, 05.1 their conversations
             ("GET", "/web-apps/<string:token>", self.web_app_handler.get_web_app),
             ("GET", "/web-apps/<string:token>/conversations", self.web_app_handler.get_conversations),
+            ("POST", "/web-apps/<string:token>/chat", self.web_app_handler.chat),
+            ("POST", "/web-apps/<string:token>/chat/<uuid:task_id>/stop", self.web_app_handler.stop_chat),
             # 06 auth
             ("GET", "/oauth/<string:provider_name>", self.oauth_handler.provider),
             ("POST", "/oauth/authorize/<string:provider_name>", self.oauth_handler.authorize),

@@ -15,10 +15,13 @@ from internal.exception import FailException, NotFoundException
 from internal.model import App, Conversation
 from internal.model.app import AppConfigKind
 from internal.model.conversation import InvokeFrom
+from internal.schema.web_app import WebAppChatReq
 
 from .app_config_service import AppConfigService
 from .app_publish_service import NOT_PUBLISHED, AppPublishService
 from .base_service import BaseService
+from .chat_service import AgentStream, ChatCaller, ChatRequest, ChatService
+from .debug_chat_service import TASK_NOT_FOUND
 
 WEB_APP_NOT_FOUND = "该WebApp不存在或已失效"
 
@@ -40,6 +43,7 @@ class WebAppService(BaseService):
     language_model_catalog: LanguageModelCatalog
     app_publish_service: AppPublishService
     app_config_service: AppConfigService
+    chat_service: ChatService
 
     def get_app(self, token: str) -> App:
         """The published app behind a WebApp token. A wrong or regenerated token, and the token of
@@ -71,6 +75,26 @@ class WebAppService(BaseService):
                 "features": [feature.value for feature in model.features] if model is not None else [],
             },
         )
+
+    def chat(self, token: str, account_id: uuid.UUID, req: WebAppChatReq) -> AgentStream:
+        """A turn on the published config; the conversation, when named, must be the caller's own
+        with this app. Everything refusable is refused before the stream opens."""
+        app = self.get_app(token)
+        return self.chat_service.stream(
+            ChatRequest(
+                app_id=app.id,
+                invoke_from=InvokeFrom.WEB_APP,
+                caller=ChatCaller(account_id=account_id),
+                query=req.query,
+                conversation_id=req.conversation_id,
+                image_urls=list(req.image_urls),
+            )
+        )
+
+    def stop(self, token: str, account_id: uuid.UUID, task_id: uuid.UUID) -> None:
+        self.get_app(token)
+        if not self.chat_service.stop(task_id, ChatCaller(account_id=account_id)):
+            raise NotFoundException(TASK_NOT_FOUND)
 
     def list_conversations(self, token: str, account_id: uuid.UUID, is_pinned: bool) -> list[Conversation]:
         """The account's undeleted WebApp conversations with the app, pinned or unpinned, newest first."""
