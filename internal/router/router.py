@@ -26,7 +26,7 @@ from internal.handler.openai_compat_handler import OpenAICompatHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 from internal.handler.web_app_handler import WebAppHandler
-from pkg.response.openai_error import as_openai_error
+from pkg.response.openai_compat import as_openai_error
 
 OPENAI_COMPATIBLE_PREFIX = "/v1/"
 
@@ -226,6 +226,7 @@ class Router:
             ("POST", "/openapi/api-keys/<uuid:api_key_id>/is-active", self.api_key_handler.update_api_key_is_active),
             # OpenAI-compatible surface (not in the contract; OpenAI error bodies)
             ("GET", "/v1/models", self.openai_compat_handler.list_models),
+            ("POST", "/v1/chat/completions", self.openai_compat_handler.chat_completions),
         ]
 
     def register_to(self, app: Flask) -> None:

@@ -1,11 +1,13 @@
-"""OpenAI-style error bodies for OpenAI-compatible routes: `{"error": {message, type, param, code}}`,
-which OpenAI's SDKs read into their exceptions (the HTTP status picks the exception class).
+"""The wire format of OpenAI-compatible routes: error bodies `{"error": {message, type, param,
+code}}`, which OpenAI's SDKs read into their exceptions (the HTTP status picks the exception
+class), and streams of `data:` lines ending with `data: [DONE]`.
 
 Errors are raised and turned into the envelope as everywhere else; `as_openai_error` rewrites
 an error envelope on its way out, keeping its status and headers (Retry-After, rate limits).
 """
 
 import json
+from collections.abc import Iterable, Iterator
 
 from flask import Response as FlaskResponse
 
@@ -39,4 +41,22 @@ def as_openai_error(response: FlaskResponse) -> FlaskResponse:
         param = message.split(": ", 1)[0]
     body = openai_error_body(message, response.status_code, code, param)
     response.set_data(json.dumps(body, ensure_ascii=False))
+    return response
+
+
+def openai_sse_response(chunks: Iterable[dict | None]) -> FlaskResponse:
+    """Streams each chunk as a `data:` line as it comes (None: a keep-alive comment), then `[DONE]`."""
+
+    def body() -> Iterator[str]:
+        for chunk in chunks:
+            if chunk is None:
+                yield ": ping\n\n"
+            else:
+                yield f"data: {json.dumps(chunk, ensure_ascii=False, separators=(',', ':'))}\n\n"
+        yield "data: [DONE]\n\n"
+
+    response = FlaskResponse(body(), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    # Proxies (nginx) must pass each chunk on at once instead of buffering the stream.
+    response.headers["X-Accel-Buffering"] = "no"
     return response
