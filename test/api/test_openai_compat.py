@@ -5,26 +5,39 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import openai
 import pytest
 from werkzeug.serving import make_server
 
+from config.settings import AgentSettings
+from internal.server import create_app as create_flask_app
 from test.api.apps import assert_updated, create_app, publish, update_draft
 from test.api.chat import chat_app
 from test.api.test_api_keys import create_key, list_keys
+from test.conftest import _common_overrides, create_member, make_settings
 from test.fakes.openai_server import ChatReply
+
+
+@contextmanager
+def served(flask_app) -> Iterator[str]:
+    """The app served on a local port, as a deployment serves it (threaded: streams run beside
+    requests); yields the `/v1` base URL."""
+    server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/v1"
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 @pytest.fixture(scope="module")
 def base_url(app) -> Iterator[str]:
-    """The app served on a local port, as a deployment serves it (threaded: streams run beside requests)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-    thread.join()
+    with served(app) as url:
+        yield url
 
 
 def api_key(client, member) -> str:
@@ -291,3 +304,52 @@ def test_images_of_the_question_reach_a_model_that_reads_images(client, member, 
     sdk(base_url, api_key(client, member)).chat.completions.create(model=app_id, messages=[{"role": "user", "content": question}])
     (request,) = agent_requests(llm, marker)
     assert "https://cdn.example.com/cat.png" in json.dumps(request["messages"][-1])
+
+
+# --- slow models: keep-alive and the deadline (an embedded app with a short ping interval and timeout) --
+
+
+@pytest.fixture(scope="module")
+def impatient_app(tmp_path_factory, fake_github, fake_llm):
+    """An embedded app whose runs may take two seconds, pinging every 0.2 s of silence."""
+    settings = make_settings(
+        tmp_path_factory.mktemp("impatient-v1"),
+        agent=AgentSettings(_env_file=None, agent_timeout=2.0, agent_ping_interval=0.2),
+        **_common_overrides(fake_github, fake_llm),
+    )
+    return create_flask_app(settings)
+
+
+def test_a_quiet_model_keeps_the_stream_alive_with_comments_the_sdk_skips(impatient_app, llm):
+    client = impatient_app.test_client()
+    member = create_member(impatient_app, client)
+    app_id, marker = published_chat_app(client, member)
+    key = api_key(client, member)
+    llm.script_chat(marker, ChatReply(text="slow but sure", delay=1.0))
+    body = {"model": app_id, "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    resp = client.post("/v1/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"})
+    blocks = resp.get_data(as_text=True).split("\n\n")
+    assert ": ping" in blocks and blocks[-2] == "data: [DONE]"
+    chunks = [json.loads(block[len("data: "):]) for block in blocks if block.startswith("data: {")]
+    assert "".join(chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks) == "slow but sure"
+
+    with served(impatient_app) as url:
+        llm.script_chat(marker, ChatReply(text="slow again", delay=1.0))
+        stream = sdk(url, key).chat.completions.create(model=app_id, messages=[{"role": "user", "content": "hi"}], stream=True)
+        assert "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices) == "slow again"
+
+
+def test_a_run_past_its_deadline_is_a_gateway_timeout_or_an_error_chunk(impatient_app, llm):
+    client = impatient_app.test_client()
+    member = create_member(impatient_app, client)
+    app_id, marker = published_chat_app(client, member)
+    key = api_key(client, member)
+    llm.script_chat(marker, ChatReply(text="too late", delay=4), ChatReply(text="too late", delay=4))
+    with served(impatient_app) as url:
+        with pytest.raises(openai.APIStatusError) as caught:
+            sdk(url, key).chat.completions.create(model=app_id, messages=[{"role": "user", "content": "hi"}])
+        assert caught.value.status_code == 504
+        stream = sdk(url, key).chat.completions.create(model=app_id, messages=[{"role": "user", "content": "hi"}], stream=True)
+        with pytest.raises(openai.APIError) as caught:
+            list(stream)
+        assert caught.value.body["code"] == "timeout"
