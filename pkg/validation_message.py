@@ -28,6 +28,7 @@ _TEMPLATES = {
     "model_attributes_type": "必须是对象",
     "literal_error": "必须是以下值之一：{expected}",
     "enum": "必须是以下值之一：{expected}",
+    "union_tag_invalid": "必须是以下类型之一：{expected_tags}",
     "extra_forbidden": "是不支持的字段",
     "url_parsing": "必须是合法的URL",
     "url_scheme": "必须是http或https地址",

@@ -149,14 +149,18 @@ def endpoint(
     resp: Any = Empty,
     raw_response: str | None = None,
     tags: tuple[str, ...] = (),
+    enveloped: bool = True,
+    error_model: type[BaseModel] = ErrorEnvelope,
 ) -> Callable:
     """Parsed `body` and `query` models reach the handler as keyword arguments of those names,
     and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
 
-    `resp` is the type of the envelope's `data`; `raw_response` names a media type for routes
-    that answer without the envelope (icons, streams); with both, the route answers either (the
-    open API chat: the stored message, or a stream). `auth` None: the default of the route
-    group the handler is registered in (see `internal.router`).
+    `resp` is the type of the envelope's `data` (of the whole body when not `enveloped`);
+    `raw_response` names a media type for routes that answer without the envelope (icons,
+    streams); with both, the route answers either (the open API chat: the stored message, or a
+    stream). `error_model` is the documented error body (routes of another protocol, /v1).
+    `auth` None: the default of the route group the handler is registered in (see
+    `internal.router`).
     """
 
     def decorate(func: Callable) -> Callable:
@@ -175,13 +179,13 @@ def endpoint(
         statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
         if auth is AuthKind.API_KEY:
             statuses += (429,)  # the key's request rate or the app's concurrent runs (RateLimitMiddleware)
-        errors = {f"HTTP_{status}": ErrorEnvelope for status in statuses}
+        errors = {f"HTTP_{status}": error_model for status in statuses}
         if raw_response and resp is not Empty:
             doc_resp = _EnvelopeOrRaw(raw_response, HTTP_200=Envelope[resp], **errors)
         elif raw_response:
             doc_resp = DocResponse(HTTP_200=None, **errors)
         else:
-            doc_resp = DocResponse(HTTP_200=Envelope[resp], **errors)
+            doc_resp = DocResponse(HTTP_200=Envelope[resp] if enveloped else resp, **errors)
         documented = api_doc.validate(
             json=body,
             query=query,

@@ -1,7 +1,7 @@
 """A group of routes for one audience, registered as a blueprint of its own, with the
 authentication its handlers get unless they declare another."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from flask import Blueprint, Flask
@@ -18,6 +18,8 @@ class RouteGroup:
     name: str
     default_auth: AuthKind
     routes: Sequence[Route]
+    # Rewrites each response of the group on the way out (another protocol's error bodies).
+    after_request: Callable | None = None
 
     def register_to(self, app: Flask) -> None:
         blueprint = Blueprint(self.name, __name__)
@@ -26,4 +28,6 @@ class RouteGroup:
             assert hasattr(view, "auth"), f"{rule} is not declared with @endpoint"
             apply_default_auth(view, self.default_auth)
             blueprint.add_url_rule(rule, view_func=view, methods=[method])
+        if self.after_request is not None:
+            blueprint.after_request(self.after_request)
         app.register_blueprint(blueprint)

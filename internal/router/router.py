@@ -72,6 +72,7 @@ class Router:
         return [
             RouteGroup("llmops", AuthKind.JWT, self.routes()),
             self.open_api_routes.group(),
+            self.open_api_routes.openai_compatible_group(),
             self.web_app_routes.group(),
             self.webhook_routes.group(),
         ]

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from injector import inject
 
+from internal.handler.web_app_handler import WebAppHandler
 from internal.middleware import AuthKind
 
 from .route_group import RouteGroup
@@ -13,5 +14,16 @@ from .route_group import RouteGroup
 @inject
 @dataclass
 class WebAppRoutes:
+    web_app_handler: WebAppHandler
+
     def group(self) -> RouteGroup:
-        return RouteGroup("web_app", AuthKind.JWT, [])
+        return RouteGroup(
+            "web_app",
+            AuthKind.JWT,
+            [
+                ("GET", "/web-apps/<string:token>", self.web_app_handler.get_web_app),
+                ("GET", "/web-apps/<string:token>/conversations", self.web_app_handler.get_conversations),
+                ("POST", "/web-apps/<string:token>/chat", self.web_app_handler.chat),
+                ("POST", "/web-apps/<string:token>/chat/<uuid:task_id>/stop", self.web_app_handler.stop_chat),
+            ],
+        )

@@ -107,6 +107,9 @@ class ChatRequest:
     # started when it has none); else one of the caller's on this app and channel.
     conversation_id: uuid.UUID | None = None
     image_urls: list[str] = field(default_factory=list)
+    # Earlier rounds the caller brings along for a new conversation (the OpenAI-compatible
+    # API's `messages`), oldest first; a named conversation's own history is used instead.
+    history: list[DialogTurn] = field(default_factory=list)
     # Taken by the door before the turn (the open API's per-app limit on runs at once): released
     # when the run's thread ends, or at once when the turn is refused before it starts.
     run_slot: RunSlot | None = None
@@ -271,9 +274,9 @@ class ChatService(BaseService):
             query=req.query,
             image_urls=list(req.image_urls) if model.has_feature(ModelFeature.IMAGE_INPUT) else [],
             # Half the context window for history leaves room for the prompt, tools and answer.
-            history=[] if new_conversation else self._history(
-                conversation.id, values["dialog_round"], model.context_window // 2
-            ),
+            history=build_history(req.history, values["dialog_round"], model.context_window // 2)
+            if new_conversation
+            else self._history(conversation.id, values["dialog_round"], model.context_window // 2),
             summary=conversation.summary or "",
         )
         record = _TurnRecord(
