@@ -177,6 +177,18 @@ class AgentSettings(_Group):
     helper_model: str = Field("gpt-4o-mini", description="That model's name in the catalog")
 
 
+class WechatSettings(_Group):
+    """The WeChat official-account channel: WeChat's server API and the webhook's time limits."""
+
+    wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat's server API (tests point it at a fake)")
+    wechat_http_timeout: float = Field(5.0, gt=0, description="Seconds one call to WeChat's API may take")
+    wechat_reply_wait: float = Field(
+        4.5, gt=0, lt=5, description="Seconds a webhook request waits for the answer before replying that it is coming"
+    )
+    wechat_timestamp_tolerance: int = Field(300, ge=1, description="Seconds a pushed message's timestamp may be off")
+    wechat_server_ip: str = Field("", description="The server's public IP shown for WeChat's IP whitelist")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -192,6 +204,7 @@ class Settings(_Group):
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    wechat: WechatSettings = Field(default_factory=WechatSettings)
 
     @property
     def is_production(self) -> bool:
@@ -211,6 +224,13 @@ class Settings(_Group):
             if uri.startswith(bare):
                 return "postgresql+psycopg2://" + uri[len(bare) :]
         return uri
+
+    @cached_property
+    def secret_box_key(self) -> bytes:
+        # Stand-in until h12-keys (DATA_SECRET_KEY) is merged: its definition below replaces this one.
+        from pkg.secret_box import derive_key
+
+        return derive_key(self.jwt_secret_key, "llmops/secret-box/v1")
 
     @property
     def uses_sqlite(self) -> bool:

@@ -7,6 +7,7 @@ from .app import App, AppConfig, AppConfigVersion, AppDatasetJoin
 from .conversation import Conversation, Message, MessageAgentThought
 from .dataset import Dataset, DatasetQuery, Document, Segment, SegmentTerm
 from .upload_file import UploadFile
+from .wechat import WechatConfig, WechatEndUser
 
 __all__ = [
     "Account",
@@ -27,4 +28,6 @@ __all__ = [
     "Segment",
     "SegmentTerm",
     "UploadFile",
+    "WechatConfig",
+    "WechatEndUser",
 ]

@@ -28,6 +28,7 @@ from internal.router import Router
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
 from pkg.guarded_http import GuardedHttpClient
+from pkg.secret_box import SecretBox
 
 from .commands import register_commands
 from .errors import register_error_handlers
@@ -54,6 +55,7 @@ class InfrastructureModule(Module):
         binder.bind(LanguageModelCatalog, to=LanguageModelCatalog.load())
         binder.bind(BuiltinAppCatalog, to=BuiltinAppCatalog.load())
         binder.bind(GuardedHttpClient, to=create_guarded_http_client(self.settings))
+        binder.bind(SecretBox, to=SecretBox(self.settings.secret_box_key))
         binder.bind(ObjectStorage, to=create_object_storage(self.settings))
         binder.bind(Embeddings, to=create_embeddings(self.settings))
         binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))
