@@ -25,6 +25,7 @@ from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 from internal.handler.wechat_config_handler import WechatConfigHandler
+from internal.handler.wechat_webhook_handler import WechatWebhookHandler
 
 
 @inject
@@ -50,6 +51,7 @@ class Router:
     conversation_handler: ConversationHandler
     ai_handler: AIHandler
     wechat_config_handler: WechatConfigHandler
+    wechat_webhook_handler: WechatWebhookHandler
 
     def routes(self) -> list[tuple[str, str, object]]:
         return [
@@ -217,6 +219,8 @@ class Router:
             # 17 WeChat official account (the webhook authenticates by WeChat's signature)
             ("GET", "/platform/<uuid:app_id>/wechat-config", self.wechat_config_handler.get_wechat_config),
             ("POST", "/platform/<uuid:app_id>/wechat-config", self.wechat_config_handler.update_wechat_config),
+            ("GET", "/wechat/<uuid:app_id>", self.wechat_webhook_handler.verify),
+            ("POST", "/wechat/<uuid:app_id>", self.wechat_webhook_handler.receive),
         ]
 
     def register_to(self, app: Flask) -> None:
