@@ -6,6 +6,7 @@ from .api_tool import ApiTool, ApiToolProvider
 from .app import App, AppConfig, AppConfigVersion, AppDatasetJoin
 from .conversation import Conversation, Message, MessageAgentThought
 from .dataset import Dataset, DatasetQuery, Document, Segment, SegmentTerm
+from .end_user import EndUser
 from .upload_file import UploadFile
 from .wechat import WechatConfig, WechatEndUser
 
@@ -23,6 +24,7 @@ __all__ = [
     "Dataset",
     "DatasetQuery",
     "Document",
+    "EndUser",
     "Message",
     "MessageAgentThought",
     "Segment",

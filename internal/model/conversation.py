@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, Numeric, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -11,17 +12,19 @@ from internal.extension.database import JSONType, UTCDateTime, db, utcnow
 DEFAULT_CONVERSATION_NAME = "New Conversation"
 
 
-class InvokeFrom:
-    """Where a conversation's messages come from."""
+class InvokeFrom(StrEnum):
+    """Where a conversation's messages come from (the channel of a chat)."""
 
     DEBUGGER = "debugger"
     WEB_APP = "web_app"
     SERVICE_API = "service_api"
+    WECHAT = "wechat"
     ASSISTANT_AGENT = "assistant_agent"
 
 
 # The channels whose conversations and messages belong to a signed-in account (`created_by` is
-# the account); open-API ones belong to end users, the assistant's have endpoints of their own.
+# the account); open-API and WeChat ones belong to end users, the assistant's have endpoints of
+# their own.
 ACCOUNT_CHANNELS = (InvokeFrom.DEBUGGER, InvokeFrom.WEB_APP)
 
 
@@ -46,8 +49,12 @@ class Conversation(db.Model):
     is_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     invoke_from: Mapped[str] = mapped_column(String(32))
-    # The account (debugger, web app) or end user (open API) the conversation belongs to.
+    # The account (debugger, web app) or end user (open API, WeChat) the conversation belongs to.
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # Set (equal to `created_by`) when the conversation belongs to an end user, NULL for an account.
+    end_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("end_user.id", ondelete="CASCADE"), default=None, index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -61,6 +68,7 @@ class Message(db.Model):
     conversation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("conversation.id", ondelete="CASCADE"))
     invoke_from: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    end_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("end_user.id", ondelete="CASCADE"), default=None)
     query: Mapped[str] = mapped_column(Text, default="")
     image_urls: Mapped[list] = mapped_column(JSONType, default=list)
     answer: Mapped[str] = mapped_column(Text, default="")

@@ -13,7 +13,7 @@ from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
 from internal.core.language_model.catalog import LanguageModelCatalog
-from internal.extension.agent_queue import AgentQueue, create_agent_queue
+from internal.extension.run_queue import RunQueue, create_run_queue
 from internal.extension.celery_app import init_celery
 from internal.extension.database import SQLAlchemy, db
 from internal.extension.kv_store import KeyValueStore, create_kv_store
@@ -50,7 +50,7 @@ class InfrastructureModule(Module):
         kv_store = create_kv_store(self.settings)
         binder.bind(KeyValueStore, to=kv_store)
         binder.bind(TaskQueue, to=create_task_queue(self.app, self.settings))
-        binder.bind(AgentQueue, to=create_agent_queue(self.settings))
+        binder.bind(RunQueue, to=create_run_queue(self.settings))
         binder.bind(BuiltinToolCatalog, to=BuiltinToolCatalog.load())
         binder.bind(LanguageModelCatalog, to=LanguageModelCatalog.load())
         binder.bind(BuiltinAppCatalog, to=BuiltinAppCatalog.load())

@@ -19,9 +19,9 @@ from pkg.paginator import PageReq, Paginator, paginate
 from .app_base_service import AppBaseService
 from .app_config_service import AppConfigService
 from .base_service import BaseService
-from .debug_chat_service import DebugChatService, point_debug_conversation
+from .chat_service import CONVERSATION_NOT_FOUND, point_debug_conversation
+from .debug_chat_service import DebugChatService
 
-CONVERSATION_NOT_FOUND = "该会话不存在或已被删除"
 MESSAGE_NOT_FOUND = "该会话消息不存在或已被删除"
 LONG_TERM_MEMORY_DISABLED = "该应用并未开启长记忆，无法获取或更新长记忆"
 

@@ -575,7 +575,7 @@ def count_sql(model: FakeModel, database_url: str | None, turns: int) -> list[Sq
 def _join_run(task_id: str) -> None:
     """Waits until the turn's run (which names a new conversation after the stream ended) is
     over: its pool thread carries the task's name while it runs it."""
-    name, deadline = f"agent-{task_id}", time.monotonic() + 30.0
+    name, deadline = f"run-{task_id}", time.monotonic() + 30.0
     while time.monotonic() < deadline and any(thread.name == name for thread in threading.enumerate()):
         time.sleep(0.001)
 
@@ -662,7 +662,7 @@ def statement_kind(statement: str) -> str:
 
 
 def _thread_role(name: str) -> str:
-    return "run" if name.startswith("agent-") else "request"
+    return "run" if name.startswith("run-") else "request"
 
 
 def _by_thread(turn: SqlTurn) -> str:

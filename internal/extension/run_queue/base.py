@@ -1,9 +1,18 @@
+"""The run queue's interface: what a run's events need of it, and what it needs of an event."""
+
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from enum import Enum
+from typing import Protocol
 
-from internal.core.agent.events import AgentEvent
+
+class RunEvent(Protocol):
+    """Any event a run streams (agent steps, later workflow nodes or speech): the queue only
+    needs to know which event ends the stream."""
+
+    @property
+    def is_terminal(self) -> bool: ...
 
 
 class QueueSignal(Enum):
@@ -13,8 +22,8 @@ class QueueSignal(Enum):
     STOP_REQUESTED = "stop_requested"  # someone stopped the task: end the stream now
 
 
-class AgentQueue(ABC):
-    """Carries one agent run's events from its runner to the response streaming them, keyed by
+class RunQueue(ABC):
+    """Carries one run's events from its runner to the response streaming them, keyed by
     task id, and lets a stop request handled by any API process reach both.
 
     Runner and listener are in the process that opened the task (the response streams the run
@@ -28,12 +37,12 @@ class AgentQueue(ABC):
         """Create the task's queue; `owner` is who may stop it; everything expires after `ttl` seconds."""
 
     @abstractmethod
-    def publish(self, task_id: uuid.UUID, event: AgentEvent) -> None: ...
+    def publish(self, task_id: uuid.UUID, event: RunEvent) -> None: ...
 
     @abstractmethod
     def listen(
         self, task_id: uuid.UUID, idle_timeout: float, batch_window: float = 0.0
-    ) -> Iterator[list[AgentEvent] | QueueSignal]:
+    ) -> Iterator[list[RunEvent] | QueueSignal]:
         """The task's events in order, each time all that have arrived (at least one), so a
         listener that fell behind catches up at once; ends after a terminal event or STOP_REQUESTED.
 

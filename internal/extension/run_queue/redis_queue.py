@@ -1,11 +1,11 @@
-"""Agent queue for the production profile: a stop handled by any API process reaches the run."""
+"""Run queue for the production profile: a stop handled by any API process reaches the run."""
 
 import logging
 import threading
 
 import redis
 
-from .in_process_queue import InProcessAgentQueue
+from .in_process_queue import InProcessRunQueue
 
 logger = logging.getLogger(__name__)
 
@@ -18,15 +18,15 @@ CLOSED_TASK_TTL_MS = 60_000
 
 
 def _keys(task_id) -> tuple[str, str]:
-    base = f"agent_task:{task_id}"
+    base = f"run_task:{task_id}"
     return base, f"{base}:stopped"
 
 
-class RedisAgentQueue(InProcessAgentQueue):
+class RedisRunQueue(InProcessRunQueue):
     """Events go through memory, as in the embedded profile: a run's listener is always the
     response streaming it, in the process that runs it. Redis carries what other processes need:
-    who owns a task (hash `agent_task:{id}`: owner, ttl_ms, closed) and whether someone stopped
-    it (`agent_task:{id}:stopped`). A watcher thread polls the stop flags of this process's
+    who owns a task (hash `run_task:{id}`: owner, ttl_ms, closed) and whether someone stopped
+    it (`run_task:{id}:stopped`). A watcher thread polls the stop flags of this process's
     running tasks and stops them here; a stop made in the runner's own process acts at once.
     """
 
@@ -48,7 +48,7 @@ class RedisAgentQueue(InProcessAgentQueue):
         super().open(task_id, owner, ttl)
         with self._watch:
             if self._watcher is None:
-                self._watcher = threading.Thread(target=self._watch_stops, name="agent-stop-watcher", daemon=True)
+                self._watcher = threading.Thread(target=self._watch_stops, name="run-stop-watcher", daemon=True)
                 self._watcher.start()
             self._watch.notify()
 
@@ -95,7 +95,7 @@ class RedisAgentQueue(InProcessAgentQueue):
             try:
                 flags = self.client.mget([_keys(task_id)[1] for task_id in running])
             except Exception as exc:  # Redis away for a moment: the next poll tries again
-                logger.warning("Looking for stopped agent tasks failed: %s", exc)
+                logger.warning("Looking for stopped run tasks failed: %s", exc)
                 flags = []
             for task_id, flag in zip(running, flags):
                 if flag:

@@ -1,4 +1,4 @@
-"""Agent queue in memory: the embedded profile's, and how events travel in production too (the
+"""Run queue in memory: the embedded profile's, and how events travel in production too (the
 Redis queue adds shared owners and stops on top)."""
 
 import queue
@@ -7,7 +7,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from .base import AgentQueue, QueueSignal
+from .base import RunQueue, QueueSignal
 
 # Put into a task's events so a listener blocked in `get` wakes up at once.
 _STOP = object()
@@ -46,7 +46,7 @@ def _mark_stopped(task: _Task) -> None:
     task.urgent.set()
 
 
-class InProcessAgentQueue(AgentQueue):
+class InProcessRunQueue(RunQueue):
     """Tasks live in memory until their ttl; expired ones are dropped when a task opens, at most
     once per SWEEP_INTERVAL (a sweep looks at every task).
 
