@@ -31,6 +31,8 @@ class WechatLatestStatus:
     NONE = ""
     RUNNING = "running"
     DONE = "done"
+    # Being sent as a customer-service message; back to DONE with what could not be sent.
+    SENDING = "sending"
     DELIVERED = "delivered"
 
 

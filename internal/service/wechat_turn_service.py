@@ -136,7 +136,7 @@ class WechatTurnService(BaseService):
         row = self._row(app_id, openid)
         if row is None or not row.latest_msg_key:
             return NOTHING_PENDING_REPLY
-        if row.latest_status == WechatLatestStatus.RUNNING:
+        if row.latest_status in (WechatLatestStatus.RUNNING, WechatLatestStatus.SENDING):
             return STILL_RUNNING_REPLY
         taken = self._take(app_id, openid, row.latest_msg_key, whole=False)
         return taken or NOTHING_PENDING_REPLY
@@ -204,8 +204,8 @@ class WechatTurnService(BaseService):
         if latest is None and self._is_latest(account.app_id, openid, msg_key):
             return  # a retry or "1" delivered it meanwhile
         unsent = self._send(account, openid, latest if latest is not None else text)
-        if unsent and latest is not None:
-            self._give_back(account.app_id, openid, msg_key, unsent)
+        if latest is not None:
+            self._sent(account.app_id, openid, msg_key, unsent)
 
     # -- customer-service messages ------------------------------------------------------------
 
@@ -288,15 +288,17 @@ class WechatTurnService(BaseService):
         return self._status(app_id, openid, msg_key) is not None
 
     def _take(self, app_id: uuid.UUID, openid: str, msg_key: str, whole: bool) -> str | None:
-        """Take the undelivered answer (its next reply's worth, or all of it when `whole`) in one
-        conditional update; None when there is none or another delivery took it first."""
+        """Take the undelivered answer in one conditional update: its next reply's worth, or
+        all of it when `whole` (then it is SENDING until `_sent`); None when there is none or
+        another delivery took it first."""
         row = self._row(app_id, openid)
         if row is None or row.latest_msg_key != msg_key or row.latest_status != WechatLatestStatus.DONE:
             return None
         if whole:
-            taken, rest = row.latest_answer, ""
+            taken, rest, status = row.latest_answer, row.latest_answer, WechatLatestStatus.SENDING
         else:
             taken, rest = reply_head(row.latest_answer)
+            status = WechatLatestStatus.DONE if rest else WechatLatestStatus.DELIVERED
         claimed = self.db.session.execute(
             update(WechatEndUser)
             .where(
@@ -305,21 +307,25 @@ class WechatTurnService(BaseService):
                 WechatEndUser.latest_status == WechatLatestStatus.DONE,
                 WechatEndUser.latest_answer == row.latest_answer,
             )
-            .values(latest_answer=rest, latest_status=WechatLatestStatus.DONE if rest else WechatLatestStatus.DELIVERED)
+            .values(latest_answer=rest, latest_status=status)
         )
         self.db.session.commit()
         return taken if claimed.rowcount == 1 else None
 
-    def _give_back(self, app_id: uuid.UUID, openid: str, msg_key: str, text: str) -> None:
-        """What a customer-service message could not deliver becomes the answer "1" returns."""
+    def _sent(self, app_id: uuid.UUID, openid: str, msg_key: str, unsent: str) -> None:
+        """After a customer-service delivery: delivered, or what could not be sent is the
+        answer "1" returns."""
         self.db.session.execute(
             update(WechatEndUser)
             .where(
                 WechatEndUser.app_id == app_id,
                 WechatEndUser.openid == openid,
                 WechatEndUser.latest_msg_key == msg_key,
-                WechatEndUser.latest_status == WechatLatestStatus.DELIVERED,
+                WechatEndUser.latest_status == WechatLatestStatus.SENDING,
             )
-            .values(latest_answer=text, latest_status=WechatLatestStatus.DONE)
+            .values(
+                latest_answer=unsent,
+                latest_status=WechatLatestStatus.DONE if unsent else WechatLatestStatus.DELIVERED,
+            )
         )
         self.db.session.commit()

@@ -39,6 +39,11 @@ def reply_wait(app):
     wechat.wechat_reply_wait = original
 
 
+def latest_answer(pusher, openid, command: str = "1") -> str:
+    """What "1" returns once the latest question is no longer being answered or delivered."""
+    return wait_until(lambda: (reply := pusher.say(openid, command)) != STILL_RUNNING and reply)
+
+
 def wechat_users(app, app_id) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(WechatEndUser).where(WechatEndUser.app_id == uuid.UUID(app_id)))
@@ -259,7 +264,7 @@ def test_a_slow_answer_is_held_then_sent_as_a_customer_service_message(client, m
     openid = new_openid()
     assert pusher.say(openid, "难题") == HOLDING
     assert wait_until(lambda: fake_wechat.sent_texts(account.app_id, openid)) == ["慢慢想出来的回答。"]
-    assert pusher.say(openid, "1") == NOTHING_PENDING  # delivered once, not again
+    assert latest_answer(pusher, openid) == NOTHING_PENDING  # delivered once, not again
     (token_request,) = fake_wechat.token_requests(account.app_id)
     assert token_request == {
         "grant_type": "client_credential",
@@ -276,11 +281,11 @@ def test_without_the_customer_service_permission_1_returns_the_latest_answer(cli
     openid = new_openid()
     assert pusher.say(openid, "第一个问题") == HOLDING
     assert pusher.say(openid, "1") == STILL_RUNNING
-    assert wait_until(lambda: (r := pusher.say(openid, "1")) != STILL_RUNNING and r) == "第一个回答。"
+    assert latest_answer(pusher, openid) == "第一个回答。"
     assert pusher.say(openid, "/1") == NOTHING_PENDING
     # "1" always concerns the latest question only.
     assert pusher.say(openid, "第二个问题") == HOLDING
-    assert wait_until(lambda: (r := pusher.say(openid, "/1")) != STILL_RUNNING and r) == "第二个回答。"
+    assert latest_answer(pusher, openid, "/1") == "第二个回答。"
     assert fake_wechat.sent_texts(account.app_id) == []
 
 
@@ -308,4 +313,4 @@ def test_the_reply_leaves_within_wechats_5_seconds_while_the_model_is_slower(cli
     reply = pusher.say(openid, "慢问题")
     elapsed = time.monotonic() - started
     assert reply == HOLDING and elapsed < 5.0, elapsed
-    assert wait_until(lambda: (r := pusher.say(openid, "1")) != STILL_RUNNING and r) == "六秒后的回答。"
+    assert latest_answer(pusher, openid) == "六秒后的回答。"
