@@ -71,6 +71,8 @@ class WechatService:
 
     def receive(self, app_id: uuid.UUID, req: WechatPushReq, body: bytes) -> WechatReply:
         """Everything is checked before anything is processed: a refused push changes nothing."""
+        # WeChat's 5 seconds run from the request's arrival, checks included.
+        deadline = time.monotonic() + self.settings.wechat.wechat_reply_wait
         account = self.wechat_config_service.get_account(app_id)
         if not signature_matches(req.signature, account.token, req.timestamp, req.nonce):
             raise UnauthorizedException(BAD_SIGNATURE)
@@ -81,7 +83,7 @@ class WechatService:
         crypto = self._crypto(account, req)
         message = self._message(crypto, req, body)
 
-        text = self._respond(account, message)
+        text = self._respond(account, message, deadline)
         if text is None:
             return WechatReply(NO_REPLY, "text/plain")
         xml = text_reply_xml(message["FromUserName"], message["ToUserName"], text)
@@ -119,7 +121,7 @@ class WechatService:
 
     # -- answers --------------------------------------------------------------------------------
 
-    def _respond(self, account: WechatAccount, message: dict[str, str]) -> str | None:
+    def _respond(self, account: WechatAccount, message: dict[str, str], deadline: float) -> str | None:
         msg_type = message["MsgType"]
         if msg_type == "event":
             if message.get("Event") == "subscribe":
@@ -129,10 +131,10 @@ class WechatService:
             query = message.get("Content", "")
             if query in LATEST_ANSWER_COMMANDS:
                 return self._latest_answer(account, message)
-            return self._chat(account, message, query) if query else UNSUPPORTED_TYPE_REPLY
+            return self._chat(account, message, query, deadline) if query else UNSUPPORTED_TYPE_REPLY
         if msg_type == "voice":
             recognition = message.get("Recognition", "")
-            return self._chat(account, message, recognition) if recognition else UNRECOGNIZED_VOICE_REPLY
+            return self._chat(account, message, recognition, deadline) if recognition else UNRECOGNIZED_VOICE_REPLY
         return UNSUPPORTED_TYPE_REPLY
 
     @staticmethod
@@ -141,11 +143,10 @@ class WechatService:
             return message["MsgId"]
         return f"{message['FromUserName']}:{message['CreateTime']}"
 
-    def _chat(self, account: WechatAccount, message: dict[str, str], query: str) -> str | None:
+    def _chat(self, account: WechatAccount, message: dict[str, str], query: str, deadline: float) -> str | None:
         """Runs the agent once per message however often WeChat retries it: the first request
         starts the run, retries wait for it; each answers within WECHAT_REPLY_WAIT."""
         msg_key = self._dedupe_key(message)
-        deadline = time.monotonic() + self.settings.wechat.wechat_reply_wait
         first = self.kv_store.reserve(f"wechat:msg:{account.app_id}:{msg_key}", 1, DEDUPE_TTL)
         return self.wechat_turn_service.answer(account, message["FromUserName"], msg_key, query, first, deadline)
 

@@ -111,9 +111,12 @@ class WechatTurnService(BaseService):
         the request that runs it; retries only wait for that run."""
         if first:
             row = self._end_user(account.app_id, openid)
-            self._set_latest(row.id, msg_key)
+            row_id, end_user_id, conversation_id = row.id, row.end_user_id, row.conversation_id
+            self._set_latest(row_id, msg_key)
             turn = _Turn()
-            self.pool.submit(self._run, turn, account, openid, row.id, row.end_user_id, row.conversation_id, msg_key, query)
+            self.pool.submit(self._run, turn, account, openid, row_id, end_user_id, conversation_id, msg_key, query)
+            # No database connection is held while waiting: hundreds of requests wait at once.
+            self.db.session.close()
             if not turn.wait(deadline):
                 return HOLDING_REPLY
             taken = self._take(account.app_id, openid, msg_key, whole=False)
@@ -123,10 +126,12 @@ class WechatTurnService(BaseService):
             return taken
         while time.monotonic() < deadline:
             status = self._status(account.app_id, openid, msg_key)
-            if status is None:
-                return None
-            if status != WechatLatestStatus.RUNNING:
+            if status == WechatLatestStatus.DONE:
                 return self._take(account.app_id, openid, msg_key, whole=False)
+            if status in (WechatLatestStatus.SENDING, WechatLatestStatus.DELIVERED):
+                return None
+            # Running, or not yet (or no longer) the user's latest question: wait and see.
+            self.db.session.close()
             time.sleep(POLL_INTERVAL)
         return HOLDING_REPLY
 
