@@ -49,7 +49,7 @@ _HEAD_BYTES = MAX_TEXT_BYTES - len(MORE_HINT.encode())
 NO_PERMISSION_CODE = 48001
 NO_PERMISSION_TTL = 3600
 # How often a retried request looks at the row while the first one's run goes on.
-POLL_INTERVAL = 0.1
+POLL_INTERVAL = 0.2
 _FAILURE_REASONS = {MessageStatus.TIMEOUT: "回答超时", MessageStatus.STOP: "回答已停止"}
 
 
