@@ -3,7 +3,6 @@
 WeChat's 5 seconds: the answer when it is ready, else a holding reply and the answer later
 (customer-service message, or the "1" command)."""
 
-import logging
 import time
 import uuid
 from dataclasses import dataclass
@@ -26,8 +25,6 @@ from pkg.wechat import (
 
 from .wechat_config_service import WechatAccount, WechatConfigService
 from .wechat_turn_service import WechatTurnService
-
-logger = logging.getLogger(__name__)
 
 # WeChat's messages are a few hundred bytes; anything far larger is not from WeChat.
 MAX_BODY_BYTES = 64 * 1024
