@@ -213,6 +213,18 @@ class OpenApiSettings(_Group):
         return value
 
 
+class WechatSettings(_Group):
+    """The WeChat official-account channel: WeChat's server API and the webhook's time limits."""
+
+    wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat's server API (tests point it at a fake)")
+    wechat_http_timeout: float = Field(5.0, gt=0, description="Seconds one call to WeChat's API may take")
+    wechat_reply_wait: float = Field(
+        4.5, gt=0, lt=5, description="Seconds a webhook request waits for the answer before replying that it is coming"
+    )
+    wechat_timestamp_tolerance: int = Field(300, ge=1, description="Seconds a pushed message's timestamp may be off")
+    wechat_server_ip: str = Field("", description="The server's public IP shown for WeChat's IP whitelist")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -229,6 +241,9 @@ class Settings(_Group):
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     open_api: OpenApiSettings = Field(default_factory=OpenApiSettings)
+
+
+    wechat: WechatSettings = Field(default_factory=WechatSettings)
 
     @property
     def is_production(self) -> bool:

@@ -35,6 +35,7 @@ from config.settings import (
     SecuritySettings,
     StorageSettings,
     VectorStoreSettings,
+    WechatSettings,
 )
 from internal.server import create_app
 from internal.server.http import MIGRATIONS_DIR
@@ -42,6 +43,7 @@ from internal.service.account_service import AccountService
 from test.celery_worker import CeleryWorker
 from test.fakes.github import FakeGithub
 from test.fakes.openai_server import FakeOpenAI
+from test.fakes.wechat import FakeWechatApi
 
 POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -68,6 +70,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "vector_store": VectorStoreSettings(_env_file=None),
         "agent": AgentSettings(_env_file=None),
         "open_api": OpenApiSettings(_env_file=None),
+        "wechat": WechatSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -91,6 +94,14 @@ def fake_github() -> Iterator[FakeGithub]:
 def fake_llm() -> Iterator[FakeOpenAI]:
     """The model every app of the session talks to: each provider's base URL points here."""
     server = FakeOpenAI(api_key="sk-test-session-llm").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_wechat() -> Iterator[FakeWechatApi]:
+    """WeChat's server API (access tokens, customer-service messages) for every app of the session."""
+    server = FakeWechatApi().start()
     yield server
     server.stop()
 
@@ -129,7 +140,7 @@ def redis_url() -> str:
     return TEST_REDIS_URL
 
 
-def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI) -> dict:
+def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI, fake_wechat: FakeWechatApi | None = None) -> dict:
     providers = {}
     for provider in ("openai", "deepseek", "moonshot", "tongyi", "zhipu", "ollama"):
         providers[f"{provider}_api_key"] = fake_llm.api_key
@@ -148,13 +159,13 @@ def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI) -> dict:
             github_oauth_base=fake_github.url,
             github_api_base=fake_github.url,
         ),
-    }
+    } | ({"wechat": WechatSettings(_env_file=None, wechat_api_base=fake_wechat.url)} if fake_wechat else {})
 
 
 @pytest.fixture(scope="session", params=["embedded", "services"])
-def app(request, tmp_path_factory, fake_github, fake_llm) -> Flask:
+def app(request, tmp_path_factory, fake_github, fake_llm, fake_wechat) -> Flask:
     storage_dir = tmp_path_factory.mktemp(request.param)
-    overrides = _common_overrides(fake_github, fake_llm)
+    overrides = _common_overrides(fake_github, fake_llm, fake_wechat)
     if request.param == "embedded":
         return create_app(make_settings(storage_dir, **overrides))
 

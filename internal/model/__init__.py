@@ -17,6 +17,7 @@ from .dataset import (
 )
 from .end_user import EndUser
 from .upload_file import UploadFile
+from .wechat import WechatConfig, WechatEndUser
 
 __all__ = [
     "Account",
@@ -41,4 +42,6 @@ __all__ = [
     "SegmentStatus",
     "SegmentTerm",
     "UploadFile",
+    "WechatConfig",
+    "WechatEndUser",
 ]

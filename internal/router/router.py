@@ -33,6 +33,7 @@ from internal.handler.language_model_handler import LanguageModelHandler
 from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
+from internal.handler.wechat_config_handler import WechatConfigHandler
 from internal.middleware import AuthKind
 
 from .openapi import OpenApiRoutes
@@ -63,6 +64,7 @@ class Router:
     debug_conversation_handler: DebugConversationHandler
     conversation_handler: ConversationHandler
     ai_handler: AIHandler
+    wechat_config_handler: WechatConfigHandler
     open_api_routes: OpenApiRoutes
     web_app_routes: WebAppRoutes
     webhook_routes: WebhookRoutes
@@ -241,6 +243,9 @@ class Router:
             ("POST", "/openapi/api-keys/<uuid:api_key_id>", self.api_key_handler.update_api_key),
             ("POST", "/openapi/api-keys/<uuid:api_key_id>/delete", self.api_key_handler.delete_api_key),
             ("POST", "/openapi/api-keys/<uuid:api_key_id>/is-active", self.api_key_handler.update_api_key_is_active),
+            # 17 WeChat official account (the webhook authenticates by WeChat's signature)
+            ("GET", "/platform/<uuid:app_id>/wechat-config", self.wechat_config_handler.get_wechat_config),
+            ("POST", "/platform/<uuid:app_id>/wechat-config", self.wechat_config_handler.update_wechat_config),
         ]
 
     def register_to(self, app: Flask) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from injector import inject
 
+from internal.handler.wechat_webhook_handler import WechatWebhookHandler
 from internal.middleware import AuthKind
 
 from .route_group import RouteGroup
@@ -14,5 +15,14 @@ from .route_group import RouteGroup
 @inject
 @dataclass
 class WebhookRoutes:
+    wechat_webhook_handler: WechatWebhookHandler
+
     def group(self) -> RouteGroup:
-        return RouteGroup("webhooks", AuthKind.WEBHOOK, [])
+        return RouteGroup(
+            "webhooks",
+            AuthKind.WEBHOOK,
+            [
+                ("GET", "/wechat/<uuid:app_id>", self.wechat_webhook_handler.verify),
+                ("POST", "/wechat/<uuid:app_id>", self.wechat_webhook_handler.receive),
+            ],
+        )
