@@ -1,7 +1,7 @@
 """WeChat official accounts: wechat_config (sealed credentials) and wechat_end_user (openid → end user, latest question)
 
 Revision ID: c5e1a9d47b20
-Revises: 5c1e7a9d2f30 (h12-spine's end users; written against 3b7d2e91c4a6, it needs nothing of them)
+Revises: 5c1e7a9d2f30
 Create Date: 2026-12-06 23:10:00.000000
 
 """
