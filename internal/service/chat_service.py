@@ -444,24 +444,14 @@ class ChatService(BaseService):
             "error": result.error,
             "created_at": record.created_at,
         }
+        owner = {
+            "app_id": record.app_id,
+            "conversation_id": record.conversation_id,
+            "message_id": record.message_id,
+            "created_at": record.created_at,
+        }
         thoughts = [
-            {
-                "id": event.id,
-                "app_id": record.app_id,
-                "conversation_id": record.conversation_id,
-                "message_id": record.message_id,
-                "position": position,
-                "event": event.event.value,
-                "thought": event.thought,
-                "observation": event.observation,
-                "tool": event.tool,
-                "tool_input": event.tool_input,
-                "total_token_count": event.total_token_count,
-                "total_price": event.total_price,
-                "latency": event.latency,
-                "created_at": record.created_at,
-            }
-            for position, event in enumerate(result.thoughts, start=1)
+            {**_thought_fields(position, event), **owner} for position, event in enumerate(result.thoughts, start=1)
         ]
         # Table-level INSERTs with the rows as parameters on a connection of their own: the
         # statements stay cached and neither the ORM's unit of work nor a session, which would
@@ -489,19 +479,7 @@ class ChatService(BaseService):
             total_token_count=result.total_tokens,
             total_price=result.total_price,
             agent_thoughts=[
-                {
-                    "id": event.id,
-                    "position": position,
-                    "event": event.event.value,
-                    "thought": event.thought,
-                    "observation": event.observation,
-                    "tool": event.tool,
-                    "tool_input": event.tool_input,
-                    "total_token_count": event.total_token_count,
-                    "total_price": event.total_price,
-                    "latency": event.latency,
-                    "created_at": created_at,
-                }
+                {**_thought_fields(position, event), "created_at": created_at}
                 for position, event in enumerate(result.thoughts, start=1)
             ],
             created_at=created_at,
@@ -525,6 +503,22 @@ class ChatService(BaseService):
         if new_summary:
             with self.db.auto_commit():
                 self.db.session.execute(update(Conversation).where(Conversation.id == conversation_id).values(summary=new_summary))
+
+
+def _thought_fields(position: int, event: AgentEvent) -> dict[str, Any]:
+    """A step of the answer as stored and as a blocking turn shows it."""
+    return {
+        "id": event.id,
+        "position": position,
+        "event": event.event.value,
+        "thought": event.thought,
+        "observation": event.observation,
+        "tool": event.tool,
+        "tool_input": event.tool_input,
+        "total_token_count": event.total_token_count,
+        "total_price": event.total_price,
+        "latency": event.latency,
+    }
 
 
 def _last_event(agent_input: AgentInput, result: AgentResult) -> AgentEvent:
