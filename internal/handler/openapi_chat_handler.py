@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from injector import inject
 
-from internal.middleware import current_account
+from internal.middleware import AuthKind, current_account
 from internal.schema.agent_chat import OpenApiChatReq, OpenApiChatResp
 from internal.service.openapi_chat_service import OpenApiChatService
 from pkg.response import sse_response, success_json
@@ -19,7 +19,9 @@ from .endpoint import endpoint
 class OpenApiChatHandler:
     openapi_chat_service: OpenApiChatService
 
-    @endpoint(body=OpenApiChatReq, resp=OpenApiChatResp, raw_response="text/event-stream", tags=("open API",))
+    @endpoint(
+        auth=AuthKind.API_KEY, body=OpenApiChatReq, resp=OpenApiChatResp, raw_response="text/event-stream", tags=("open API",)
+    )
     def openapi_chat(self, body: OpenApiChatReq):
         """Chat with one of the key owner's published apps as an end user. `stream=true` answers
         text/event-stream: the debug chat's agent events, each also carrying `end_user_id`.

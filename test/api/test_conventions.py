@@ -94,7 +94,11 @@ def test_openapi_document_lists_every_route_with_its_shapes(app, client):
     assert spec["openapi"].startswith("3.")
     documented = {(path, method) for path, ops in spec["paths"].items() for method in ops}
     router = app.extensions["injector"].get(Router)
-    for method, rule, _ in router.routes():
+    routes = [route for group in router.groups() for route in group.routes]
+    assert {"/openapi/chat", "/v1/chat/completions", "/web-apps/<string:token>/chat", "/wechat/<uuid:app_id>"} <= {
+        rule for _, rule, _ in routes
+    }
+    for method, rule, _ in routes:
         path = rule
         for converter in ("<uuid:", "<string:", "<path:", "<"):
             path = path.replace(converter, "{")
@@ -106,6 +110,19 @@ def test_openapi_document_lists_every_route_with_its_shapes(app, client):
     assert set(spec["components"]["schemas"][body_ref]["properties"]) == {"email", "password"}
     assert login.get("security") in (None, [])
     assert spec["paths"]["/account"]["get"]["security"] == [{"access_token": []}]
+
+
+def test_every_api_key_operation_documents_its_rate_limit(client):
+    spec = client.get("/docs/openapi.json").json
+    keyed = [
+        (path, method, op)
+        for path, ops in spec["paths"].items()
+        for method, op in ops.items()
+        if {"api_key": []} in (op.get("security") or [])
+    ]
+    assert {"/openapi/chat", "/v1/models", "/v1/chat/completions"} <= {path for path, _, _ in keyed}
+    for path, method, op in keyed:
+        assert "429" in op["responses"], f"{method.upper()} {path} does not document 429"
 
 
 def test_docs_page_is_served(client):
