@@ -167,6 +167,9 @@ def server_environment(storage_dir: Path, model: FakeModel, database_url: str | 
         "OPENAI_API_BASE": model.api_base,
         "LLM_MAX_RETRIES": "0",
         "LLMOPS_PROFILE": Profile.EMBEDDED.value,
+        # The benchmark measures the platform, not the open API's limits (default 60/minute).
+        "OPENAPI_RATE_LIMIT": "1000000/minute",
+        "OPENAPI_MAX_CONCURRENT_RUNS": "1000",
     }
     if database_url:
         env.update({
