@@ -219,7 +219,7 @@ class WechatSettings(_Group):
     wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat's server API (tests point it at a fake)")
     wechat_http_timeout: float = Field(5.0, gt=0, description="Seconds one call to WeChat's API may take")
     wechat_reply_wait: float = Field(
-        4.5, gt=0, lt=5, description="Seconds a webhook request waits for the answer before replying that it is coming"
+        4.0, gt=0, lt=5, description="Seconds a webhook request waits for the answer before replying that it is coming"
     )
     wechat_timestamp_tolerance: int = Field(300, ge=1, description="Seconds a pushed message's timestamp may be off")
     wechat_server_ip: str = Field("", description="The server's public IP shown for WeChat's IP whitelist")

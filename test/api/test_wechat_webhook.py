@@ -28,7 +28,7 @@ MORE_HINT = "\n\n（内容较长，回复“1”查看后续内容）"
 @pytest.fixture
 def reply_wait(app):
     """Sets how long the webhook waits for an answer (restored afterwards): the holding reply's
-    path without waiting the full 4.5 s in every test."""
+    path without waiting the full 4.0 s in every test."""
     wechat = app.extensions["injector"].get(Settings).wechat
     original = wechat.wechat_reply_wait
 
@@ -304,7 +304,7 @@ def test_a_refused_access_token_is_refreshed_once(client, member, fake_wechat, l
 
 
 def test_the_reply_leaves_within_wechats_5_seconds_while_the_model_is_slower(client, member, fake_wechat, llm):
-    """WeChat's protocol rule with the default WECHAT_REPLY_WAIT (4.5 s): a model slower than
+    """WeChat's protocol rule with the default WECHAT_REPLY_WAIT (4.0 s): a model slower than
     5 s still gets a reply in time (the model's 6 s keep the suite short; 30 s behave the same)."""
     _, marker, account, pusher = wechat_app(client, member, fake_wechat, custom_send=False)
     llm.script_chat(marker, ChatReply(text="六秒后的回答。", delay=6.0))

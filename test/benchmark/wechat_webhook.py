@@ -7,8 +7,8 @@ one question, and every question arrives `--retries` times (3), `--retry-interva
 pushes arrive together in each wave; `--retry-interval 0` sends all copies at once.
 
 The API runs under gunicorn in a subprocess as in production (gthread; a webhook request holds
-a thread for up to WECHAT_REPLY_WAIT, so workers x threads must cover the messages that arrive
-together); the fake model and the fake WeChat API run in this process. `--services` uses
+a thread for up to WECHAT_REPLY_WAIT, so each worker's threads must cover the messages that
+arrive together: connections are not spread evenly over workers); the fake model and the fake WeChat API run in this process. `--services` uses
 PostgreSQL and Redis instead of the embedded profile. Measured:
 
 1. how long each push waits for its passive reply (target: every one within 4.8 s; they are all
@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--retry-interval", type=float, default=5.0, help="seconds between a message's copies")
     parser.add_argument("--model-delay", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=64, help="threads per gunicorn worker")
+    parser.add_argument("--threads", type=int, default=128, help="threads per gunicorn worker")
     parser.add_argument("--services", action="store_true", help="PostgreSQL and Redis instead of the embedded profile")
     args = parser.parse_args()
 
