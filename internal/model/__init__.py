@@ -18,6 +18,7 @@ from .dataset import (
 from .end_user import EndUser
 from .upload_file import UploadFile
 from .wechat import WechatConfig, WechatEndUser
+from .workflow import Workflow, WorkflowNodeRun, WorkflowRun
 
 __all__ = [
     "Account",
@@ -44,4 +45,7 @@ __all__ = [
     "UploadFile",
     "WechatConfig",
     "WechatEndUser",
+    "Workflow",
+    "WorkflowNodeRun",
+    "WorkflowRun",
 ]

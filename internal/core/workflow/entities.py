@@ -225,3 +225,14 @@ class Graph(BaseModel):
 
     nodes: list[BaseNode] = Field(default_factory=list)
     edges: list[Edge] = Field(default_factory=list)
+
+
+# What each node type produces when its outputs are not the user's to define (start declares its
+# inputs as its outputs, code declares its own, end's outputs are the workflow's result).
+FIXED_OUTPUTS: dict[NodeType, tuple[tuple[str, VariableType], ...]] = {
+    NodeType.LLM: (("output", VariableType.STRING),),
+    NodeType.TEMPLATE_TRANSFORM: (("output", VariableType.STRING),),
+    NodeType.TOOL: (("text", VariableType.STRING),),
+    NodeType.DATASET_RETRIEVAL: (("combine_documents", VariableType.STRING),),
+    NodeType.HTTP_REQUEST: (("status_code", VariableType.INT), ("text", VariableType.STRING)),
+}
