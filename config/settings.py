@@ -225,6 +225,14 @@ class WechatSettings(_Group):
     wechat_server_ip: str = Field("", description="The server's public IP shown for WeChat's IP whitelist")
 
 
+class WorkflowSettings(_Group):
+    """Running workflows: how long a run and each of its nodes may take, and how many nodes run at once."""
+
+    workflow_timeout: float = Field(300.0, gt=0, description="Seconds one workflow run may take in all")
+    workflow_node_timeout: float = Field(60.0, gt=0, description="Seconds one node of a run may take")
+    workflow_node_workers: int = Field(8, ge=1, le=64, description="Nodes of independent branches of one run that run at once")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -244,6 +252,7 @@ class Settings(_Group):
 
 
     wechat: WechatSettings = Field(default_factory=WechatSettings)
+    workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
 
     @property
     def is_production(self) -> bool:

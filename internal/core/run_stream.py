@@ -98,20 +98,21 @@ class RunStreamer:
         work: Callable[[], None],
         *,
         deadline: float,
-        ping: Callable[[], EventT],
+        ping: Callable[[], EventT] | None,
         end_early: Callable[[bool], EventT],
         on_error: Callable[[Exception], EventT],
         merge: Callable[[list[EventT]], Iterable[EventT]] = lambda events: events,
     ) -> Iterator[EventT]:
         """Starts `work` on a run thread (in an app context) and returns its stream.
 
-        `ping` makes the first event and the keep-alive pings; `end_early(timed_out)` ends the
+        `ping` makes the first event and the keep-alive pings (None: a stream without either, whose
+        first event is the run's own); `end_early(timed_out)` ends the
         run from the stream on a stop (False) or past the deadline (True) and returns the last
         event; `on_error` is the last event of a run whose work raised; `merge` joins events
         that waited together. `owner` is who may stop the task.
         """
         # The queue exists before the run starts and before anyone listens (see RunQueue).
-        self.queue.open(task_id, owner, ttl=self.timeout + TASK_TTL_MARGIN)
+        self.queue.open(task_id, owner, ttl=max(deadline - time.monotonic(), 0.0) + TASK_TTL_MARGIN)
         first_sent = threading.Event()
         self._runs.submit(self._run, task_id, work, on_error, first_sent)
         return self._stream(task_id, owner, deadline, ping, end_early, merge, first_sent)
@@ -123,10 +124,11 @@ class RunStreamer:
     def _stream(self, task_id, owner, deadline, ping, end_early, merge, first_sent) -> Iterator:
         # The first event goes out before the run does anything, with the ids a client needs.
         try:
-            yield ping()
+            if ping is not None:
+                yield ping()
         finally:
             first_sent.set()
-        ping_interval = self.ping_interval
+        ping_interval = self.ping_interval if ping is not None else float("inf")
         last_sent = time.monotonic()
         idle_timeout = min(ping_interval, DEADLINE_CHECK_SECONDS)
         for item in self.queue.listen(task_id, idle_timeout, batch_window=STREAM_BATCH_WINDOW):
@@ -140,7 +142,7 @@ class RunStreamer:
                     self.queue.stop(task_id, owner)
                     yield end_early(True)
                     return
-                if now - last_sent >= ping_interval:
+                if ping is not None and now - last_sent >= ping_interval:
                     last_sent = now
                     yield ping()
                 continue

@@ -52,6 +52,7 @@ from .app_config_service import AppConfigService, Bindings, BoundApiTool, BoundB
 from .base_service import BaseService
 from .open_api_limit_service import RunSlot
 from .retrieval_service import RetrievalService
+from .workflow_run_service import WorkflowRunService
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ class ChatService(BaseService):
     builtin_tool_factory: BuiltinToolFactory
     api_tool_service: ApiToolService
     retrieval_service: RetrievalService
+    workflow_run_service: WorkflowRunService
     app_config_service: AppConfigService
 
     # --- the doors' interface ----------------------------------------------------------------------
@@ -348,6 +350,8 @@ class ChatService(BaseService):
                 tools.append(self.builtin_tool_factory.create(bound.provider.name, bound.tool.name, bound.params))
             elif isinstance(bound, BoundApiTool):
                 tools.append(self.api_tool_service.langchain_tool(bound.tool, bound.provider))
+        # Bindings hold only published workflows of the app's account (pruned when read).
+        tools.extend(self.workflow_run_service.agent_tools(app.account_id, bindings.workflows))
         if bindings.datasets:
             tools.append(
                 build_dataset_retrieval_tool(
