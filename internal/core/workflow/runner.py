@@ -82,10 +82,11 @@ def _coerce_start_inputs(start: BaseNode, raw: dict[str, Any]) -> dict[str, Any]
             value = coerce_value(var.type, value)
         except CoercionError as exc:
             raise ValidateErrorException(f"inputs.{var.name}: {exc}") from None
-        if value is None or value == "":
+        if value is None or (isinstance(value, str) and not value.strip()):
             if var.required:
                 raise ValidateErrorException(f"inputs.{var.name}: 不能为空")
-            value = empty_value(var.type)
+            if value is None:
+                value = empty_value(var.type)
         coerced[var.name] = value
     return coerced
 
@@ -179,6 +180,10 @@ class _Run:
             inputs = self._resolve_inputs(node)
         except (CoercionError, UnresolvedReference, ValidateErrorException) as exc:
             self._finish(node, {}, {}, getattr(exc, "message", None) or str(exc), 0.0)
+            return
+        except Exception:  # a graph the validation should have refused; still a node error, not a 500
+            logger.exception("Could not resolve the inputs of workflow node %s", node.id)
+            self._finish(node, {}, {}, "节点的输入无法解析", 0.0)
             return
         node_deadline = now + self.ports.node_timeout
         if node_deadline <= self.deadline:
