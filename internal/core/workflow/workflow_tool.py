@@ -8,6 +8,8 @@ from typing import Any
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from pydantic import BaseModel, Field, create_model
 
+from internal.core.tools.builtin_tools.base import describe_invalid_arguments
+
 from .entities import Graph, NodeType, VariableType
 
 _PYTHON_TYPES: dict[VariableType, type] = {
@@ -34,8 +36,9 @@ def workflow_args_schema(name: str, graph: Graph) -> type[BaseModel]:
 def build_workflow_tool(
     name: str, description: str, graph: Graph, invoke: Callable[[dict[str, Any]], dict[str, Any]]
 ) -> BaseTool:
-    """`invoke(args)` runs the workflow and returns its end outputs; a failure it raises becomes
-    the tool's answer text (an agent gets an answer for every call)."""
+    """`invoke(args)` runs the workflow and returns its end outputs; a failure it raises, and
+    arguments that do not fit the schema, become the tool's answer text (an agent gets an answer
+    for every call)."""
 
     def call_workflow(**args: Any) -> str:
         try:
@@ -53,4 +56,5 @@ def build_workflow_tool(
         args_schema=workflow_args_schema(name, graph),
         infer_schema=False,
         handle_tool_error=True,
+        handle_validation_error=describe_invalid_arguments,  # the model reads which argument was wrong
     )
