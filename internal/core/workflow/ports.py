@@ -4,7 +4,7 @@ tools, retrieval, the code sandbox and the guarded HTTP client (the engine impor
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
