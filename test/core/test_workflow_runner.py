@@ -293,3 +293,36 @@ def test_coerce_inputs_wants_an_object():
     with pytest.raises(ValidateErrorException) as excinfo:
         coerce_inputs(greeting_graph(), ["not", "a", "dict"])
     assert excinfo.value.message == "inputs: 必须是对象"
+
+
+def test_a_finished_node_is_reported_while_other_branches_still_run(serve):
+    # The slow branch answers only once the fast branch's result has reached on_node.
+    fast_reported = threading.Event()
+
+    def route(request):
+        if request.path == "/slow" and not fast_reported.wait(10):
+            return Reply(500, "the fast branch was not reported in time")
+        return Reply(200, request.path)
+
+    server = serve(route)
+    workflow = graph(
+        [
+            StartNode(id="start", title="开始"),
+            HttpRequestNode(id="fast", title="快", url=f"{server.url}/fast"),
+            HttpRequestNode(id="slow", title="慢", url=f"{server.url}/slow"),
+            EndNode(id="end", title="结束", inputs=[ref("slow", "text")]),
+        ],
+        ("start", "fast"),
+        ("start", "slow"),
+        ("fast", "end"),
+        ("slow", "end"),
+    )
+
+    def on_node(result):
+        if result.node.id == "fast":
+            fast_reported.set()
+
+    result = WorkflowRunner(make_ports()).run(workflow, {}, on_node=on_node)
+
+    assert result.outputs == {"text": "/slow"}
+    assert [r.node.id for r in result.node_results] == ["start", "fast", "slow", "end"]

@@ -101,9 +101,11 @@ class _Running:
 
 
 class WorkflowRunner:
-    """`on_node` is called on the thread that called `run`, once per finished node, in the order
-    nodes finish, before the next result is looked at; a node's work runs on a pool thread inside
-    `ports.node_context()`."""
+    """`run` takes the run's raw or already coerced inputs (the start node coerces them again, so a
+    bad value fails the start node) and `deadline`, a `time.monotonic()` value no node runs past.
+    `on_node` is called on the thread that called `run`, once per finished node, in the order
+    nodes finish, before the next result is looked at (an exception it raises ends the run and
+    propagates); a node's work runs on a pool thread inside `ports.node_context()`."""
 
     def __init__(self, ports: WorkflowPorts):
         self.ports = ports
