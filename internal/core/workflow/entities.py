@@ -116,7 +116,7 @@ class BaseNode(_Open):
             return data
         data = dict(data)
         node_type, name = data.pop("type", None), data.pop("name", None)
-        if data.get("node_type") in (None, ""):
+        if data.get("node_type") in (None, "") and node_type is not None:
             data["node_type"] = node_type
         if data.get("title") is None and name is not None:
             data["title"] = name

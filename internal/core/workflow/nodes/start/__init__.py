@@ -1,0 +1,5 @@
+"""The start node: hands on the run's inputs (already coerced by `coerce_inputs`)."""
+
+from .node import StartNodeRunner
+
+__all__ = ["StartNodeRunner"]
