@@ -200,6 +200,7 @@ class WorkflowRunService(BaseService):
             code_runner=self.code_sandbox,
             http_client=self.http_client,
             node_timeout=workflow_settings.workflow_node_timeout,
+            node_workers=workflow_settings.workflow_node_workers,
             node_context=self.app.app_context,
         )
         return WorkflowRunner(ports)

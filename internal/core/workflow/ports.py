@@ -29,5 +29,7 @@ class WorkflowPorts:
     code_runner: CodeRunner
     http_client: GuardedHttpClient
     node_timeout: float = 60.0
+    # Nodes of independent branches that run at once (more wait for a free thread).
+    node_workers: int = 8
     # Entered around each node on the thread that runs it (a Flask app context for DB users).
     node_context: Callable[[], AbstractContextManager] = nullcontext

@@ -21,8 +21,6 @@ from .variables import CoercionError, UnresolvedReference, coerce_value, empty_v
 
 logger = logging.getLogger(__name__)
 
-MAX_PARALLEL_NODES = 16
-
 
 class NodeStatus(StrEnum):
     SUCCEEDED = "succeeded"
@@ -151,7 +149,7 @@ class _Run:
         self.error = ""
         self.running: dict[Future, _Running] = {}
         self.executor = ThreadPoolExecutor(
-            max_workers=max(1, min(MAX_PARALLEL_NODES, len(self.nodes))), thread_name_prefix="workflow-node"
+            max_workers=max(1, min(ports.node_workers, len(self.nodes))), thread_name_prefix="workflow-node"
         )
 
     def execute(self) -> None:
