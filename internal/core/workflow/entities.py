@@ -117,7 +117,11 @@ class BaseNode(_Open):
         data = dict(data)
         node_type, name = data.pop("type", None), data.pop("name", None)
         if data.get("node_type") in (None, ""):
-            data["node_type"] = node_type
+            # Absent under both names: the node class's own default applies.
+            if node_type in (None, ""):
+                data.pop("node_type", None)
+            else:
+                data["node_type"] = node_type
         if data.get("title") is None and name is not None:
             data["title"] = name
         return data
