@@ -310,6 +310,15 @@ def test_malformed_graphs_are_refused_naming_the_path(client, member, graph, fie
     assert_validate_error(save_graph(client, member, workflow_id, graph), field)
 
 
+def test_numbers_that_json_cannot_store_are_refused(client, member):
+    workflow_id = create_workflow(client, member)
+    body = '{"nodes": [{"id": "a", "node_type": "start", "position": {"x": NaN, "y": 0}}], "edges": []}'
+    resp = client.post(
+        f"/workflows/{workflow_id}/draft-graph", data=body, content_type="application/json", headers=member.headers
+    )
+    assert_validate_error(resp, "nodes[0].position.x")
+
+
 # --- publishing ---------------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ node side, node ids ≤ 64 characters, titles ≤ 50, descriptions ≤ 1024, pro
 """
 
 import copy
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -49,6 +50,10 @@ def parse_draft_graph(raw: Any) -> Graph:
         raise ValidateErrorException(f"nodes: 最多只能有{MAX_NODES}个节点")
     if len(edges) > MAX_EDGES:
         raise ValidateErrorException(f"edges: 最多只能有{MAX_EDGES}条连线")
+    non_finite = _non_finite_number({"nodes": nodes, "edges": edges})
+    if non_finite is not None:
+        # NaN and Infinity pass Python's JSON reader but no JSON column stores them.
+        raise ValidateErrorException(f"{non_finite}: 必须是有限的数字")
     return Graph(
         nodes=[_parse_node(index, node) for index, node in enumerate(nodes)],
         edges=[_parse_edge(index, edge) for index, edge in enumerate(edges)],
@@ -97,6 +102,23 @@ def graph_fingerprint(stored: dict) -> dict:
 
 
 # --- parsing ------------------------------------------------------------------------------------
+
+
+def _non_finite_number(value: Any, path: str = "") -> str | None:
+    """The path of the first NaN or infinite number inside `value`, if any."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path or "graph"
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}" if path else str(key), item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return None
+    for item_path, item in items:
+        found = _non_finite_number(item, item_path)
+        if found is not None:
+            return found
+    return None
 
 
 def _parse_node(index: int, raw: Any) -> BaseNode:
