@@ -112,6 +112,16 @@ class WorkflowService(BaseService):
         graph = validate_graph(load_graph(workflow.draft_graph), self.graph_service.resources(account_id))
         return workflow, graph
 
+    def record_debug_pass(self, workflow_id: uuid.UUID, debugged_graph: dict) -> bool:
+        """After a successful debug run of `debugged_graph` (the stored form of the draft it ran):
+        sets `is_debug_passed` unless the draft changed since (positions aside). True if set."""
+        with self.db.auto_commit():
+            workflow = self.db.session.get(Workflow, workflow_id, with_for_update=True)
+            passed = workflow is not None and graph_fingerprint(workflow.draft_graph) == graph_fingerprint(debugged_graph)
+            if passed:
+                workflow.is_debug_passed = True
+        return passed
+
     # --- publishing -----------------------------------------------------------------------------
 
     def publish(self, account_id: uuid.UUID, workflow_id: uuid.UUID) -> Workflow:

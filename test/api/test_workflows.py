@@ -7,11 +7,12 @@ import uuid
 
 import pytest
 
-from internal.core.workflow.graph import parse_draft_graph
+from internal.core.workflow.graph import parse_draft_graph, stored_graph
 from internal.core.workflow.validation import validate_graph
 from internal.exception import ValidateErrorException
 from internal.service.workflow_graph_service import WorkflowGraphService
-from test.api.apps import create_api_tool, create_app, create_dataset, get_draft, update_draft, assert_updated
+from internal.service.workflow_service import WorkflowService
+from test.api.apps import assert_updated, create_api_tool, create_app, create_dataset, get_draft, update_draft
 from test.api.assertions import assert_fail, assert_not_found, assert_validate_error, success_data
 from test.api.workflows import (
     WORKFLOW_ICON,
@@ -19,6 +20,7 @@ from test.api.workflows import (
     cancel_publish_workflow,
     chain,
     code_node,
+    create_workflow,
     edge,
     end_node,
     get_graph,
@@ -33,7 +35,6 @@ from test.api.workflows import (
     sample_graph,
     save_graph,
     start_node,
-    create_workflow,
     variable,
     workflow_body,
 )
@@ -591,8 +592,6 @@ def test_validated_draft_returns_the_typed_graph_for_the_debug_run(app, client, 
     workflow_id = create_workflow(client, member)
     save_graph(client, member, workflow_id, sample_graph())
     with app.app_context():
-        from internal.service.workflow_service import WorkflowService
-
         service = app.extensions["injector"].get(WorkflowService)
         workflow, graph = service.validated_draft(member.id, uuid.UUID(workflow_id))
         assert str(workflow.id) == workflow_id
@@ -600,6 +599,24 @@ def test_validated_draft_returns_the_typed_graph_for_the_debug_run(app, client, 
         resources = app.extensions["injector"].get(WorkflowGraphService).resources(member.id)
         with pytest.raises(ValidateErrorException):
             validate_graph(parse_draft_graph({"nodes": [], "edges": []}), resources)
+
+
+def test_a_debug_pass_counts_only_for_the_draft_that_ran(app, client, member):
+    workflow_id = create_workflow(client, member)
+    save_graph(client, member, workflow_id, sample_graph())
+    with app.app_context():
+        service = app.extensions["injector"].get(WorkflowService)
+        _, ran = service.validated_draft(member.id, uuid.UUID(workflow_id))
+        ran = stored_graph(ran)
+    changed = sample_graph()
+    assert_saved(save_graph(client, member, workflow_id, changed))
+    with app.app_context():
+        assert service.record_debug_pass(uuid.UUID(workflow_id), ran) is False
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is False
+    with app.app_context():
+        _, ran = service.validated_draft(member.id, uuid.UUID(workflow_id))
+        assert service.record_debug_pass(uuid.UUID(workflow_id), stored_graph(ran)) is True
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is True
 
 
 # --- agents' bindings ---------------------------------------------------------------------------
