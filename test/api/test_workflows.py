@@ -298,6 +298,7 @@ def test_a_save_that_only_moves_nodes_keeps_the_debug_pass(app, client, member):
         ({"nodes": [{"id": "a", "node_type": "start", "inputs": [{"name": "q", "type": "date"}]}], "edges": []}, "nodes[0].inputs[0].type"),
         ({"nodes": [{"id": "a", "node_type": "llm", "inputs": [{"name": "q", "value": {"type": "env"}}]}], "edges": []}, "nodes[0].inputs[0].value.type"),
         ({"nodes": [{"id": "a", "node_type": "llm", "inputs": [{"name": "q", "value": {"type": "ref", "content": "a.b"}}]}], "edges": []}, "nodes[0].inputs[0].value.content"),
+        ({"nodes": [{"id": "a", "node_type": "llm", "inputs": [{"name": "q", "value": {"type": "ref", "content": {"ref_node_id": 1}}}]}], "edges": []}, "nodes[0].inputs[0].value.content.ref_node_id"),
         ({"nodes": [{"id": "a", "node_type": "http_request", "method": "trace"}], "edges": []}, "nodes[0].method"),
         ({"nodes": [{"id": "a", "node_type": "start", "title": "t" * 51}], "edges": []}, "nodes[0].title"),
         ({"nodes": [{"id": "a", "node_type": "start", "description": "d" * 1025}], "edges": []}, "nodes[0].description"),

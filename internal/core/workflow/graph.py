@@ -24,6 +24,7 @@ from .entities import (
     NodeType,
     ValueType,
     Variable,
+    VariableRef,
     VariableValue,
 )
 
@@ -159,8 +160,17 @@ def _check_caps(where: str, node: BaseNode) -> None:
                 raise ValidateErrorException(
                     f"{where}.{side}[{position}].description: 长度不能超过{MAX_DESCRIPTION_LENGTH}个字符"
                 )
-            if variable.value.type == ValueType.REF and not isinstance(variable.value.content, dict):
-                raise ValidateErrorException(f"{where}.{side}[{position}].value.content: 引用必须是对象")
+            if variable.value.type == ValueType.REF:
+                _check_ref_shape(f"{where}.{side}[{position}].value.content", variable.value.content)
+
+
+def _check_ref_shape(where: str, content: Any) -> None:
+    if not isinstance(content, dict):
+        raise ValidateErrorException(f"{where}: 引用必须是对象")
+    try:
+        VariableRef.model_validate(content)
+    except ValidationError as exc:
+        raise ValidateErrorException(f"{where}.{describe(exc.errors(include_url=False)[0])}") from None
 
 
 def _parse_edge(index: int, raw: Any) -> Edge:

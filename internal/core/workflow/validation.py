@@ -318,7 +318,7 @@ def _check_http(node: HttpRequestNode, error: _NodeError) -> None:
     parts = urlsplit(node.url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise error("url", "的请求地址必须是合法的http或https地址")
-    kinds = {kind.value for kind in HttpInputKind}
+    kinds = [kind.value for kind in HttpInputKind]
     for position, variable in enumerate(node.inputs):
         if variable.meta.get("type") not in kinds:
             raise error(f"inputs[{position}].meta.type", f"的变量{variable.name}必须指定位置：params、headers或body")
