@@ -21,8 +21,9 @@ from internal.core.app_config import CONFIG_FIELDS, ToolType, default_app_config
 from internal.core.tools.builtin_tools import BuiltinToolCatalog, ProviderEntity, ToolEntity
 from internal.exception import ValidateErrorException
 from internal.extension.database import utcnow
-from internal.model import ApiTool, ApiToolProvider, App, AppConfig, AppDatasetJoin, Dataset
+from internal.model import ApiTool, ApiToolProvider, App, AppConfig, AppDatasetJoin, Dataset, Workflow
 from internal.model.app import AppConfigKind
+from internal.model.workflow import WorkflowStatus
 from internal.schema.app_config import UpdateAppConfigReq
 from pkg.validation_message import describe_validation_error
 
@@ -50,7 +51,7 @@ class Bindings:
     """What a configuration's references point at, in the configuration's order."""
 
     tools: list[BoundBuiltinTool | BoundApiTool] = field(default_factory=list)
-    workflows: list[Any] = field(default_factory=list)
+    workflows: list[Workflow] = field(default_factory=list)
     datasets: list[Dataset] = field(default_factory=list)
 
 
@@ -244,9 +245,26 @@ class AppConfigService(AppBaseService):
             providers[provider.id] = provider
         return api_tools, providers
 
-    def _existing_workflows(self, account_id: uuid.UUID | None, workflow_ids: list[str]) -> tuple[list[str], list[Any]]:
-        # Workflows arrive with a later module: then keep the account's published ones here.
-        return [], []
+    def _existing_workflows(
+        self, account_id: uuid.UUID | None, workflow_ids: list[str]
+    ) -> tuple[list[str], list[Workflow]]:
+        """The account's published workflows among the bound ids, in order (a deleted or
+        unpublished one is dropped)."""
+        ids = [workflow_id for workflow_id in map(_parse_uuid, workflow_ids) if workflow_id]
+        found: dict[uuid.UUID, Workflow] = {}
+        if account_id is not None and ids:
+            found = {
+                workflow.id: workflow
+                for workflow in self.db.session.scalars(
+                    select(Workflow).where(
+                        Workflow.id.in_(ids),
+                        Workflow.account_id == account_id,
+                        Workflow.status == WorkflowStatus.PUBLISHED,
+                    )
+                )
+            }
+        kept = [workflow_id for workflow_id in dict.fromkeys(ids) if workflow_id in found]
+        return [str(workflow_id) for workflow_id in kept], [found[workflow_id] for workflow_id in kept]
 
     def _existing_datasets(self, account_id: uuid.UUID | None, dataset_ids: list[str]) -> tuple[list[str], list[Dataset]]:
         ids = [dataset_id for dataset_id in map(_parse_uuid, dataset_ids) if dataset_id]

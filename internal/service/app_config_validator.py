@@ -13,7 +13,8 @@ from internal.core.language_model.factory import LanguageModelFactory
 from internal.core.tools.builtin_tools import BuiltinToolCatalog, BuiltinToolFactory
 from internal.core.tools.builtin_tools.params import resolve_params
 from internal.exception import ValidateErrorException
-from internal.model import ApiTool, ApiToolProvider, Dataset
+from internal.model import ApiTool, ApiToolProvider, Dataset, Workflow
+from internal.model.workflow import WorkflowStatus
 from internal.schema.app_config import AppConfigToolReq, ReviewConfigReq, UpdateAppConfigReq
 
 from .base_service import BaseService
@@ -110,10 +111,22 @@ class AppConfigValidator(BaseService):
         return {"type": ToolType.API_TOOL.value, "provider_id": str(provider_id), "tool_id": str(tool_id), "params": {}}
 
     def _workflows(self, account_id: uuid.UUID | None, workflow_ids: list[uuid.UUID]) -> list[str]:
-        # Workflows arrive with a later module; until then no id can name a published workflow.
-        if workflow_ids:
-            raise ValidateErrorException("workflows[0]: 该工作流不存在或未发布")
-        return []
+        """Only the account's published workflows can be bound (the count is the schema's limit)."""
+        published: set[uuid.UUID] = set()
+        if account_id is not None and workflow_ids:
+            published = set(
+                self.db.session.scalars(
+                    select(Workflow.id).where(
+                        Workflow.id.in_(workflow_ids),
+                        Workflow.account_id == account_id,
+                        Workflow.status == WorkflowStatus.PUBLISHED,
+                    )
+                )
+            )
+        for index, workflow_id in enumerate(workflow_ids):
+            if workflow_id not in published:
+                raise ValidateErrorException(f"workflows[{index}]: 该工作流不存在或未发布")
+        return [str(workflow_id) for workflow_id in workflow_ids]
 
     def _datasets(self, account_id: uuid.UUID | None, dataset_ids: list[uuid.UUID]) -> list[str]:
         owned: set[uuid.UUID] = set()

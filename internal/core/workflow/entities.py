@@ -116,8 +116,12 @@ class BaseNode(_Open):
             return data
         data = dict(data)
         node_type, name = data.pop("type", None), data.pop("name", None)
-        if data.get("node_type") in (None, "") and node_type is not None:
-            data["node_type"] = node_type
+        if data.get("node_type") in (None, ""):
+            # Absent under both names: the node class's own default applies.
+            if node_type in (None, ""):
+                data.pop("node_type", None)
+            else:
+                data["node_type"] = node_type
         if data.get("title") is None and name is not None:
             data["title"] = name
         return data
