@@ -34,6 +34,7 @@ from internal.handler.oauth_handler import OAuthHandler
 from internal.handler.segment_handler import SegmentHandler
 from internal.handler.upload_file_handler import UploadFileHandler
 from internal.handler.wechat_config_handler import WechatConfigHandler
+from internal.handler.workflow_debug_handler import WorkflowDebugHandler
 from internal.handler.workflow_handler import WorkflowHandler
 from internal.middleware import AuthKind
 
@@ -67,6 +68,7 @@ class Router:
     ai_handler: AIHandler
     wechat_config_handler: WechatConfigHandler
     workflow_handler: WorkflowHandler
+    workflow_debug_handler: WorkflowDebugHandler
     open_api_routes: OpenApiRoutes
     web_app_routes: WebAppRoutes
     webhook_routes: WebhookRoutes
@@ -194,7 +196,7 @@ class Router:
                 "/datasets/<uuid:dataset_id>/documents/<uuid:document_id>/segments/<uuid:segment_id>/delete",
                 self.segment_handler.delete_segment,
             ),
-            # 11 workflows (11.10 debug: POST /workflows/<uuid:workflow_id>/debug, added with the run engine)
+            # 11 workflows
             ("GET", "/workflows", self.workflow_handler.get_workflows_with_page),
             ("POST", "/workflows", self.workflow_handler.create_workflow),
             ("GET", "/workflows/<uuid:workflow_id>", self.workflow_handler.get_workflow),
@@ -204,6 +206,10 @@ class Router:
             ("POST", "/workflows/<uuid:workflow_id>/draft-graph", self.workflow_handler.update_draft_graph),
             ("POST", "/workflows/<uuid:workflow_id>/publish", self.workflow_handler.publish_workflow),
             ("POST", "/workflows/<uuid:workflow_id>/cancel-publish", self.workflow_handler.cancel_publish_workflow),
+            ("POST", "/workflows/<uuid:workflow_id>/debug", self.workflow_debug_handler.debug_workflow),
+            # beyond the contract: the stored runs
+            ("GET", "/workflows/<uuid:workflow_id>/runs", self.workflow_debug_handler.get_workflow_runs_with_page),
+            ("GET", "/workflows/<uuid:workflow_id>/runs/<uuid:run_id>", self.workflow_debug_handler.get_workflow_run),
             # 12 language models (the static icon route before the model route)
             ("GET", "/language-models", self.language_model_handler.get_language_models),
             ("GET", "/language-models/<string:provider_name>/icon", self.language_model_handler.get_language_model_icon),

@@ -19,7 +19,7 @@ from flask import Flask
 from injector import inject
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from config import Settings
 from internal.core.agent.agent_runner import describe_error
@@ -28,7 +28,7 @@ from internal.core.retrieval.entities import QuerySource
 from internal.core.run_stream import RunStreamer
 from internal.core.tools.builtin_tools import BuiltinToolFactory
 from internal.core.workflow.entities import Graph, LanguageModelConfig, RetrievalConfig, ToolNode, ToolType
-from internal.core.workflow.graph import graph_fingerprint, load_graph
+from internal.core.workflow.graph import load_graph
 from internal.core.workflow.ports import WorkflowPorts
 from internal.core.workflow.runner import NodeResult, NodeStatus, WorkflowResult, WorkflowRunner, coerce_inputs
 from internal.core.workflow.workflow_tool import build_workflow_tool
@@ -105,7 +105,6 @@ class WorkflowRunService(BaseService):
         workflow, graph = self.workflow_service.validated_draft(account_id, workflow_id)
         inputs = coerce_inputs(graph, raw_inputs)
         stored = copy.deepcopy(workflow.draft_graph)
-        fingerprint = graph_fingerprint(stored)
         # Nothing may stay open on the request's connection while the run goes on.
         self.db.session.commit()
 
@@ -120,7 +119,7 @@ class WorkflowRunService(BaseService):
             result = self._runner(account_id).run(graph, inputs, on_node=publish, deadline=deadline)
             self._store(account_id, workflow_id, WorkflowInvokeFrom.DEBUGGER, stored, inputs, result)
             if result.status == NodeStatus.SUCCEEDED:
-                self._mark_debug_passed(workflow_id, fingerprint)
+                self.workflow_service.record_debug_pass(workflow_id, stored)
             sink.finish(result)
 
         # No pings and no stop (D50): the stream is the nodes' events and ends with the run.
@@ -133,14 +132,6 @@ class WorkflowRunService(BaseService):
             end_early=lambda _timed_out: _END_OF_RUN,
             on_error=_failure_event,
         )
-
-    def _mark_debug_passed(self, workflow_id: uuid.UUID, fingerprint: Any) -> None:
-        with self.db.auto_commit():
-            workflow = self.db.session.get(Workflow, workflow_id, with_for_update=True)
-            if workflow is not None and graph_fingerprint(workflow.draft_graph) == fingerprint:
-                self.db.session.execute(
-                    update(Workflow).where(Workflow.id == workflow_id).values(is_debug_passed=True)
-                )
 
     # --- stored runs ---------------------------------------------------------------------------------
 

@@ -15,67 +15,25 @@ from test.api.knowledge_base import build_document, create_dataset
 from test.fakes.http_server import Reply
 from test.fakes.openai_server import ChatReply, ToolCall
 from test.fakes.scripted_server import ScriptedServer
+from test.api.workflows import assert_saved, create_workflow, edge, get_workflow, node, ref, save_graph, variable
 
 MODEL = {"provider": "openai", "model": "gpt-4o-mini", "parameters": {}}
-ICON = "https://example.com/icon.png"
-
-
-def ref(node_id: str, name: str) -> dict:
-    return {"type": "ref", "content": {"ref_node_id": node_id, "ref_var_name": name}}
 
 
 def var(name: str, value: dict | None = None, type_: str = "string", **fields) -> dict:
-    variable = {"name": name, "description": "", "required": True, "type": type_, **fields}
-    if value is not None:
-        variable["value"] = value
-    return variable
-
-
-def node(node_type: str, title: str, **fields) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "node_type": node_type,
-        "title": title,
-        "description": "",
-        "position": {"x": 0, "y": 0},
-        "inputs": [],
-        "outputs": [],
-        **fields,
-    }
+    return variable(name, type_, value, **fields)
 
 
 def edges(*pairs: tuple[dict, dict]) -> list[dict]:
-    return [
-        {
-            "id": str(uuid.uuid4()),
-            "source": source["id"],
-            "source_type": source["node_type"],
-            "target": target["id"],
-            "target_type": target["node_type"],
-        }
-        for source, target in pairs
-    ]
+    return [edge(source, target) for source, target in pairs]
 
 
 def new_workflow(client, member, tool_call_name: str | None = None, description: str = "测试工作流") -> str:
-    tool_call_name = tool_call_name or f"wf_{uuid.uuid4().hex[:10]}"
-    resp = client.post(
-        "/workflows",
-        json={"name": tool_call_name, "tool_call_name": tool_call_name, "icon": ICON, "description": description},
-        headers=member.headers,
-    )
-    return success_data(resp)["id"]
+    return create_workflow(client, member, tool_call_name=tool_call_name, description=description)
 
 
-def save_graph(client, member, workflow_id: str, nodes: list[dict], graph_edges: list[dict]) -> None:
-    resp = client.post(
-        f"/workflows/{workflow_id}/draft-graph", json={"nodes": nodes, "edges": graph_edges}, headers=member.headers
-    )
-    assert resp.json["code"] == "success", resp.json
-
-
-def workflow_info(client, member, workflow_id: str) -> dict:
-    return success_data(client.get(f"/workflows/{workflow_id}", headers=member.headers))
+def save(client, member, workflow_id: str, nodes: list[dict], graph_edges: list[dict]) -> None:
+    assert_saved(save_graph(client, member, workflow_id, {"nodes": nodes, "edges": graph_edges}))
 
 
 def debug(client, member, workflow_id: str, body: dict):
@@ -165,8 +123,8 @@ def test_every_kind_of_node_debugged_published_and_called_by_an_agent(app, clien
         (template_node, end), (code, end), (http, end), (tool, end),
     )
     workflow_id = new_workflow(client, member, tool_call_name="course_helper", description="回答课程问题")
-    save_graph(client, member, workflow_id, nodes, graph_edges)
-    assert workflow_info(client, member, workflow_id)["is_debug_passed"] is False
+    save(client, member, workflow_id, nodes, graph_edges)
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is False
 
     llm.script_chat(marker, "每周三晚上八点。")
     events = read_events(debug(client, member, workflow_id, {"query": "什么时候上课", "n": "21"}))
@@ -196,7 +154,7 @@ def test_every_kind_of_node_debugged_published_and_called_by_an_agent(app, clien
     [prompt_request] = llm.chat_requests(marker)
     assert "什么时候上课" in str(prompt_request["messages"])
 
-    assert workflow_info(client, member, workflow_id)["is_debug_passed"] is True
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is True
     with app.app_context():
         run = db.session.query(WorkflowRun).filter_by(workflow_id=uuid.UUID(workflow_id)).one()
         assert run.status == "succeeded" and run.invoke_from == "debugger"
@@ -226,7 +184,7 @@ def test_every_kind_of_node_debugged_published_and_called_by_an_agent(app, clien
 
 def test_flat_and_wrapped_inputs_and_validation_before_any_stream(client, member):
     workflow_id = new_workflow(client, member)
-    save_graph(client, member, workflow_id, *simple_graph())
+    save(client, member, workflow_id, *simple_graph())
 
     flat = read_events(debug(client, member, workflow_id, {"name": "小明"}))
     wrapped = read_events(debug(client, member, workflow_id, {"inputs": {"name": "小红"}}))
@@ -237,11 +195,11 @@ def test_flat_and_wrapped_inputs_and_validation_before_any_stream(client, member
     assert_validate_error(debug(client, member, workflow_id, {}), "inputs.name")
     # An invalid graph (the end node cut off): an envelope naming the node, no stream.
     nodes, graph_edges = simple_graph()
-    save_graph(client, member, workflow_id, nodes, graph_edges[:1])
+    save(client, member, workflow_id, nodes, graph_edges[:1])
     resp = debug(client, member, workflow_id, {"name": "小明"})
     assert resp.mimetype == "application/json"
     assert resp.json["code"] == "validate_error"
-    assert workflow_info(client, member, workflow_id)["is_debug_passed"] is False
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is False
 
 
 def test_a_failing_node_fails_the_run_with_its_error(client, member):
@@ -255,18 +213,18 @@ def test_a_failing_node_fails_the_run_with_its_error(client, member):
         outputs=[var("q", type_="float")],
     )
     end = node("end", "结束", outputs=[var("q", ref(code["id"], "q"), type_="float")])
-    save_graph(client, member, workflow_id, [start, code, end], edges((start, code), (code, end)))
+    save(client, member, workflow_id, [start, code, end], edges((start, code), (code, end)))
 
     events = read_events(debug(client, member, workflow_id, {"n": 0}))
     failed = [e["data"] for e in events if e["data"]["status"] == "failed"]
     assert [f["node_data"]["title"] for f in failed] == ["除法"]
     assert "ZeroDivisionError" in failed[0]["error"]
     assert "结束" not in [e["data"]["node_data"]["title"] for e in events]
-    assert workflow_info(client, member, workflow_id)["is_debug_passed"] is False
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is False
 
     ok = read_events(debug(client, member, workflow_id, {"n": 4}))
     assert ok[-1]["data"]["outputs"] == {"q": 0.25}
-    assert workflow_info(client, member, workflow_id)["is_debug_passed"] is True
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is True
 
     # Both runs can be looked at afterwards, newest first, each node as it finished.
     runs = success_data(client.get(f"/workflows/{workflow_id}/runs", headers=member.headers))["list"]
@@ -283,7 +241,7 @@ def test_a_failing_node_fails_the_run_with_its_error(client, member):
 
 def test_another_accounts_workflow_and_runs_are_not_found(client, member, other_member):
     workflow_id = new_workflow(client, member)
-    save_graph(client, member, workflow_id, *simple_graph())
+    save(client, member, workflow_id, *simple_graph())
     read_events(debug(client, member, workflow_id, {"name": "x"}))
     [run] = success_data(client.get(f"/workflows/{workflow_id}/runs", headers=member.headers))["list"]
     assert_not_found(debug(client, other_member, workflow_id, {"name": "x"}))
@@ -295,7 +253,7 @@ def test_another_accounts_workflow_and_runs_are_not_found(client, member, other_
 
 def test_unpublished_workflow_is_dropped_from_the_agent(client, member, llm):
     workflow_id = new_workflow(client, member)
-    save_graph(client, member, workflow_id, *simple_graph())
+    save(client, member, workflow_id, *simple_graph())
     read_events(debug(client, member, workflow_id, {"name": "x"}))
     success_data(client.post(f"/workflows/{workflow_id}/publish", headers=member.headers))
     app_id, marker = chat_app(client, member, workflows=[workflow_id])
