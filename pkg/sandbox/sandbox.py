@@ -12,7 +12,6 @@ import sys
 import tempfile
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyseccomp
 
