@@ -1,16 +1,21 @@
 """CodeSandbox: runs user Python `def main(params) -> dict` in confined children of a warm
 parent process that is started clean, never forked from the calling (API or worker) process."""
 
+import array
 import itertools
 import json
 import logging
 import math
 import os
+import select
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 
 import pyseccomp
@@ -22,6 +27,9 @@ log = logging.getLogger(__name__)
 # Seconds the caller waits past a run's own timeout before it gives the parent up as stuck.
 HOST_GRACE = 5.0
 START_TIMEOUT = 30.0
+FORBIDDEN = "operation not permitted in the sandbox"
+# Bytes of the child's reply envelope ({"ok": true, "result": ...}) allowed beyond the result cap.
+ENVELOPE = warm_parent.ENVELOPE
 SELF_TEST = "def main(params):\n    return {'sum': params['a'] + params['b']}\n"
 
 
@@ -57,14 +65,22 @@ class _ParentGone(Exception):
 class _Call:
     def __init__(self):
         self.done = threading.Event()
-        self.kind = ""
-        self.payload = b""
+        self.reply: dict = {}
+
+
+@dataclass
+class _Outcome:
+    reply: dict
+    output: bytes
+    too_large: bool
 
 
 class _WarmParent:
-    """One warm parent process and the thread that reads its replies."""
+    """One warm parent process and the thread that reads its replies. Each run's code, params and
+    result travel through pipes between the caller and the child; the parent only forks and reaps."""
 
     def __init__(self, limits: SandboxLimits):
+        self.limits = limits
         self.work_dir = tempfile.mkdtemp(prefix="llmops-sandbox-")
         # Children run as nobody: they may pass through to their own run folder, not list others.
         os.chmod(self.work_dir, 0o711)
@@ -77,16 +93,20 @@ class _WarmParent:
             "landlock_path": landlock.__file__,
             "pyseccomp_path": pyseccomp.__file__,
         }
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", warm_parent.__file__, json.dumps(config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env={},
-            cwd=self.work_dir,
-            close_fds=True,
-            start_new_session=True,
-        )
+        self.control, parent_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", warm_parent.__file__, json.dumps(config)],
+                stdin=parent_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={},
+                cwd=self.work_dir,
+                close_fds=True,
+                start_new_session=True,
+            )
+        finally:
+            parent_end.close()
         self._calls: dict[int, _Call] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -95,47 +115,61 @@ class _WarmParent:
         self._calls[0] = self._ready
         self._reader = threading.Thread(target=self._read_replies, name=f"sandbox-parent-{self.process.pid}", daemon=True)
         self._reader.start()
-        if not self._ready.done.wait(START_TIMEOUT) or self._ready.kind != "ready":
+        if not self._ready.done.wait(START_TIMEOUT) or "pid" not in self._ready.reply:
             self.close()
             raise SandboxError("the code sandbox could not start")
-        self.protections = json.loads(self._ready.payload)
+        self.protections = self._ready.reply
 
     @property
     def alive(self) -> bool:
         return self._alive and self.process.poll() is None
 
-    def call(self, request: dict, wait: float) -> tuple[str, bytes]:
+    def run(self, request: bytes, timeout: float) -> _Outcome:
         call = _Call()
         with self._lock:
             if not self._alive:
                 raise _ParentGone()
             request_id = next(self._ids)
             self._calls[request_id] = call
-            try:
-                self.process.stdin.write(json.dumps(dict(request, id=request_id)).encode() + b"\n")
-                self.process.stdin.flush()
-            except (BrokenPipeError, OSError, ValueError):
-                self._calls.pop(request_id, None)
+        request_r, request_w = os.pipe()
+        result_r, result_w = os.pipe()
+        try:
+            header = json.dumps({"id": request_id, "timeout": timeout}).encode()
+            self.control.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [request_r, result_w]))])
+        except OSError:
+            with self._lock:
                 self._alive = False
-                raise _ParentGone() from None
-        if not call.done.wait(wait):
-            log.error("code sandbox parent %d gave no reply in %.0f s; stopping it", self.process.pid, wait)
+                self._calls.pop(request_id, None)
+            os.close(request_w)
+            os.close(result_r)
+            raise _ParentGone() from None
+        finally:
+            os.close(request_r)
+            os.close(result_w)
+        deadline = time.monotonic() + timeout + HOST_GRACE
+        try:
+            _write_all(request_w, request)
+        except BrokenPipeError:
+            pass  # the child ended before reading; its status says why
+        finally:
+            os.close(request_w)
+        output, too_large = _read_capped(result_r, self.limits.max_output_bytes + ENVELOPE, deadline)
+        if not call.done.wait(max(0.0, deadline - time.monotonic())):
+            log.error("code sandbox parent %d gave no reply in time; stopping it", self.process.pid)
             self.close()
-            raise SandboxError(f"timed out after {request['timeout']:g} s")
-        if call.kind == "gone":
+            raise SandboxError(f"timed out after {timeout:g} s")
+        if call.reply.get("gone"):
             raise _ParentGone()
-        return call.kind, call.payload
+        return _Outcome(call.reply, output, too_large)
 
     def _read_replies(self) -> None:
-        stdout = self.process.stdout
         try:
-            while header := stdout.readline():
-                request_id, kind, length = header.split()
-                payload = stdout.read(int(length))
+            while message := self.control.recv(65536):
+                reply = json.loads(message)
                 with self._lock:
-                    call = self._calls.pop(int(request_id), None)
+                    call = self._calls.pop(int(reply.get("id", 0)), None)
                 if call is not None:
-                    call.kind, call.payload = kind.decode(), payload
+                    call.reply = reply
                     call.done.set()
         except (OSError, ValueError):
             log.exception("code sandbox parent %d sent an unreadable reply", self.process.pid)
@@ -143,14 +177,14 @@ class _WarmParent:
             self._alive = False
             calls, self._calls = list(self._calls.values()), {}
         for call in calls:
-            call.kind = "gone"
+            call.reply = {"gone": True}
             call.done.set()
 
     def close(self) -> None:
         with self._lock:
             self._alive = False
         try:
-            self.process.stdin.close()
+            self.control.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         try:
@@ -158,8 +192,70 @@ class _WarmParent:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self._reader.join(2)
+        if self._reader is not threading.current_thread():
+            self._reader.join(2)
+        self.control.close()
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_capped(fd: int, cap: int, deadline: float) -> tuple[bytes, bool]:
+    """Reads a child's result until it ends, the cap is passed (the pipe is then closed under
+    the child) or the deadline passes; closes fd."""
+    chunks, size = [], 0
+    try:
+        while True:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return b"", False
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks), False
+            size += len(chunk)
+            if size > cap:
+                return b"", True
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _interpret(outcome: _Outcome, limits: SandboxLimits, timeout: float) -> dict:
+    """The run's dict, or the SandboxError that says what happened to it."""
+    reply = outcome.reply
+    if "error" in reply:
+        raise SandboxError(reply["error"])
+    if reply.get("timed_out"):
+        raise SandboxError(f"timed out after {timeout:g} s")
+    if outcome.too_large:
+        raise SandboxError(f"output too large (limit {limits.max_output_bytes} bytes)")
+    status = int(reply.get("status", 0))
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGSYS:
+            raise SandboxError(FORBIDDEN)
+        if sig in (signal.SIGXCPU, signal.SIGKILL):
+            raise SandboxError(f"CPU time limit exceeded ({limits.effective_cpu_seconds} s)")
+        if sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
+            raise SandboxError(f"the code crashed (memory limit {limits.memory_mb} MB)")
+        raise SandboxError(f"the code was stopped by signal {signal.Signals(sig).name}")
+    if not outcome.output:
+        raise SandboxError(f"the code ended without a result (exit status {os.WEXITSTATUS(status)})")
+    try:
+        result = json.loads(outcome.output)
+    except ValueError:
+        raise SandboxError("the code wrote an unreadable result") from None
+    if not isinstance(result, dict):
+        raise SandboxError("the code wrote an unreadable result")
+    if not result.get("ok"):
+        raise SandboxError(str(result.get("error") or "the code failed"))
+    if not isinstance(result.get("result"), dict):
+        raise SandboxError("main must return a dict")
+    return result["result"]
 
 
 class CodeSandbox:
@@ -189,32 +285,18 @@ class CodeSandbox:
         if not timeout > 0:
             raise SandboxError("the timeout must be positive")
         try:
-            json.dumps(params, allow_nan=False)
+            request = json.dumps({"code": code, "params": params}, ensure_ascii=False, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
             raise SandboxError(f"the parameters are not JSON: {exc}") from None
-        kind, payload = self._call({"code": code, "params": params, "timeout": timeout}, timeout + HOST_GRACE)
-        if kind != "result":
-            raise SandboxError(payload.decode(errors="replace"))
-        try:
-            reply = json.loads(payload)
-        except ValueError:
-            raise SandboxError("the code wrote an unreadable result") from None
-        if not isinstance(reply, dict):
-            raise SandboxError("the code wrote an unreadable result")
-        if not reply.get("ok"):
-            raise SandboxError(str(reply.get("error") or "the code failed"))
-        result = reply.get("result")
-        if not isinstance(result, dict):
-            raise SandboxError("main must return a dict")
-        return result
+        return _interpret(self._call(request, timeout), self.limits, timeout)
 
-    def _call(self, request: dict, wait: float) -> tuple[str, bytes]:
+    def _call(self, request: bytes, timeout: float) -> _Outcome:
         slot = next(self._next) % len(self._parents)
         # A parent that died (killed, crashed) is replaced once; the run had no effects to repeat.
-        for attempt in range(2):
+        for _ in range(2):
             parent = self._parent(slot)
             try:
-                return parent.call(request, wait)
+                return parent.run(request, timeout)
             except _ParentGone:
                 log.warning("code sandbox parent %d stopped; starting another", parent.process.pid)
         raise SandboxError("the code sandbox stopped unexpectedly")
@@ -235,15 +317,15 @@ class CodeSandbox:
 
     def _self_test(self, parent: _WarmParent) -> None:
         # Fail closed: a parent whose children cannot be confined (no seccomp) is not used.
+        request = json.dumps({"code": SELF_TEST, "params": {"a": 1, "b": 2}}).encode()
         try:
-            kind, payload = parent.call({"code": SELF_TEST, "params": {"a": 1, "b": 2}, "timeout": START_TIMEOUT}, START_TIMEOUT)
-            reply = json.loads(payload) if kind == "result" else {"error": payload.decode(errors="replace")}
-        except (_ParentGone, SandboxError, ValueError):
-            reply = {"error": "the warm parent stopped"}
-        if reply.get("result") != {"sum": 3}:
+            result, error = _interpret(parent.run(request, START_TIMEOUT), self.limits, START_TIMEOUT), ""
+        except (_ParentGone, SandboxError) as exc:
+            result, error = None, str(exc) or "the warm parent stopped"
+        if result != {"sum": 3}:
             parent.close()
-            log.error("code sandbox unavailable: %s", reply.get("error"))
-            raise SandboxError(f"the code sandbox is unavailable: {reply.get('error')}")
+            log.error("code sandbox unavailable: %s", error)
+            raise SandboxError(f"the code sandbox is unavailable: {error}")
         protections = parent.protections
         abi = protections["landlock_abi"]
         log.info(

@@ -1,9 +1,12 @@
 """The sandbox's warm parent: started clean by CodeSandbox (`python -I -S`, empty environment,
 no inherited files), it forks one confined, short-lived child per run of user code.
 
-Requests arrive on stdin, one JSON object a line: {"id", "code", "params", "timeout"}.
-Replies leave on stdout as frames `b"<id> <kind> <length>\\n" + payload`: kind `result` carries
-the child's JSON, `error` a message, and the first frame (`0 ready`) the protections in force.
+Its stdin is a SOCK_SEQPACKET socket to the caller. Each request is one message, JSON
+{"id", "timeout"}, carrying two pipe ends (SCM_RIGHTS): the child reads the code and params from
+the first and writes its result to the second, so no run's data ever passes through this
+process — a child, which can read its own memory, finds no other run's code, params or result in
+what it inherited. Replies are messages {"id", "status", "timed_out"} (the child's wait status);
+the first message describes the protections in force.
 This file runs with no site-packages: it imports only the standard library, and loads
 `landlock.py` and `pyseccomp` by the paths it is given.
 """
@@ -17,6 +20,7 @@ import resource
 import selectors
 import shutil
 import signal
+import socket
 import sys
 import time
 
@@ -35,9 +39,9 @@ PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 SETUP_FAILED = 70
 TCGETS = 0x5401
-# Read chunk size of the result pipe; the envelope around a result is far smaller.
-CHUNK = 65536
+# Bytes of the reply envelope around a result ({"ok": true, "result": ...}) beyond the cap.
 ENVELOPE = 4096
+CONTROL_FD = 0
 
 # Everything else — execve, socket, connect, ptrace, clone/fork, kill, process_vm_*, mount, bpf,
 # keyctl, prctl, ioctl, chmod, ... — kills the child. Opening files is allowed here and confined
@@ -218,61 +222,44 @@ def _confine(run_dir: str, config: dict, landlock, seccomp_filter) -> None:
     seccomp_filter.load()
 
 
-def _child(request: dict, result_fd: int, run_dir: str, config: dict, landlock, seccomp_filter) -> None:
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _child(request_fd: int, result_fd: int, run_dir: str, config: dict, landlock, seccomp_filter) -> None:
     try:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        os.closerange(3, result_fd)
-        os.closerange(result_fd + 1, 1 << 16)
+        low, high = sorted((request_fd, result_fd))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
         _confine(run_dir, config, landlock, seccomp_filter)
     except BaseException as exc:
         _write_all(result_fd, json.dumps({"ok": False, "error": f"the sandbox could not be set up: {exc}"}).encode())
         os._exit(SETUP_FAILED)
-    reply = _execute(request, config)
-    _write_all(result_fd, _encode(reply, config))
+    try:
+        request = json.loads(_read_all(request_fd))
+        os.close(request_fd)
+        reply = _execute(request, config)
+        _write_all(result_fd, _encode(reply, config))
+    except BaseException:
+        os._exit(1)  # the caller stopped reading (too much output) or sent nothing
     os._exit(0)
 
 
 class _Run:
-    def __init__(self, request_id: int, pid: int, pidfd: int, result_fd: int, run_dir: str, timeout: float):
+    def __init__(self, request_id: int, pid: int, pidfd: int, run_dir: str, timeout: float):
         self.request_id = request_id
-        self.timeout = timeout
         self.pid = pid
         self.pidfd = pidfd
-        self.result_fd = result_fd
         self.run_dir = run_dir
         self.deadline = time.monotonic() + timeout
-        self.chunks: list[bytes] = []
-        self.size = 0
         self.timed_out = False
-        self.too_large = False
-        self.killed = False
-
-    def kill(self) -> None:
-        if not self.killed:
-            self.killed = True
-            os.kill(self.pid, signal.SIGKILL)
-
-
-def _outcome(run: _Run, status: int, config: dict) -> tuple[str, bytes]:
-    if run.timed_out:
-        return "error", f"timed out after {run.timeout:g} s".encode()
-    if run.too_large:
-        return "error", f"output too large (limit {config['max_output_bytes']} bytes)".encode()
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        if sig == signal.SIGSYS:
-            return "error", b"operation not permitted in the sandbox"
-        if sig in (signal.SIGXCPU, signal.SIGKILL):
-            return "error", f"CPU time limit exceeded ({config['cpu_seconds']} s)".encode()
-        if sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
-            return "error", f"the code crashed (memory limit {config['memory_mb']} MB)".encode()
-        return "error", f"the code was stopped by signal {signal.Signals(sig).name}".encode()
-    payload = b"".join(run.chunks)
-    if not payload:
-        return "error", f"the code ended without a result (exit status {os.WEXITSTATUS(status)})".encode()
-    return "result", payload
 
 
 class WarmParent:
@@ -283,10 +270,9 @@ class WarmParent:
         self.seccomp_filter = self._build_filter(seccomp)
         config["landlock_abi"] = self.landlock.abi_version()
         config["read_only_paths"] = [path for path in {sys._stdlib_dir} if path and os.path.isdir(path)]
+        self.control = socket.socket(fileno=CONTROL_FD)
         self.selector = selectors.DefaultSelector()
         self.runs: dict[int, _Run] = {}
-        self.pending_input = b""
-        self.stdout = sys.stdout.buffer
         self.counter = 0
 
     @staticmethod
@@ -312,108 +298,79 @@ class WarmParent:
             "allowed_modules": list(ALLOWED_MODULES),
         }
 
-    def send(self, request_id: int, kind: str, payload: bytes) -> None:
-        self.stdout.write(b"%d %s %d\n" % (request_id, kind.encode(), len(payload)) + payload)
-        self.stdout.flush()
+    def send(self, message: dict) -> None:
+        self.control.sendall(json.dumps(message).encode())
 
     def serve(self) -> None:
-        self.send(0, "ready", json.dumps(self.protections()).encode())
-        os.set_blocking(0, False)
-        self.selector.register(0, selectors.EVENT_READ, None)
+        self.send(self.protections())
+        self.selector.register(self.control, selectors.EVENT_READ, None)
         while True:
             timeout = None
             if self.runs:
                 timeout = max(0.0, min(run.deadline for run in self.runs.values()) - time.monotonic())
             for key, _ in self.selector.select(timeout):
                 if key.data is None:
-                    if not self._read_requests():
+                    if not self._receive():
                         return self._shut_down()
                 else:
-                    kind, run = key.data
-                    if kind == "result":
-                        self._read_result(run)
-                    else:
-                        self._finish(run)
+                    self._finish(key.data)
             now = time.monotonic()
-            for run in list(self.runs.values()):
-                if run.deadline <= now and not run.killed:
+            for run in self.runs.values():
+                if run.deadline <= now and not run.timed_out:
                     run.timed_out = True
-                    run.kill()
+                    os.kill(run.pid, signal.SIGKILL)
 
-    def _read_requests(self) -> bool:
-        try:
-            data = os.read(0, 1 << 20)
-        except BlockingIOError:
-            return True
+    def _receive(self) -> bool:
+        data, ancillary, _, _ = self.control.recvmsg(4096, socket.CMSG_SPACE(2 * 4))
         if not data:
             return False
-        lines = (self.pending_input + data).split(b"\n")
-        self.pending_input = lines.pop()
-        for line in lines:
-            if line.strip():
-                request = json.loads(line)
-                try:
-                    self._start(request)
-                except OSError as exc:
-                    self.send(request["id"], "error", f"the sandbox could not start the code: {exc}".encode())
+        fds = []
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds += list(memoryview(payload).cast("i"))
+        request = json.loads(data)
+        try:
+            if len(fds) != 2:
+                raise OSError("expected two pipes")
+            self._start(request, *fds)
+        except OSError as exc:
+            self.send({"id": request["id"], "error": f"the sandbox could not start the code: {exc}"})
+        finally:
+            for fd in fds:
+                os.close(fd)
         return True
 
-    def _start(self, request: dict) -> None:
+    def _start(self, request: dict, request_fd: int, result_fd: int) -> None:
         self.counter += 1
         run_dir = os.path.join(os.getcwd(), f"run-{self.counter}-{os.urandom(8).hex()}")
         os.mkdir(run_dir, 0o700)
         if os.getuid() == 0:
             os.chown(run_dir, NOBODY, NOBODY)
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.rmdir(run_dir)
+            raise
         if pid == 0:
             try:
-                os.close(read_fd)
-                _child(request, write_fd, run_dir, self.config, self.landlock, self.seccomp_filter)
+                _child(request_fd, result_fd, run_dir, self.config, self.landlock, self.seccomp_filter)
             finally:
                 os._exit(SETUP_FAILED)
-        os.close(write_fd)
-        os.set_blocking(read_fd, False)
-        run = _Run(request["id"], pid, os.pidfd_open(pid), read_fd, run_dir, float(request["timeout"]))
+        run = _Run(request["id"], pid, os.pidfd_open(pid), run_dir, float(request["timeout"]))
         self.runs[pid] = run
-        self.selector.register(read_fd, selectors.EVENT_READ, ("result", run))
-        self.selector.register(run.pidfd, selectors.EVENT_READ, ("exit", run))
-
-    def _read_result(self, run: _Run) -> None:
-        while run.result_fd >= 0:
-            try:
-                data = os.read(run.result_fd, CHUNK)
-            except BlockingIOError:
-                return
-            if not data:
-                self.selector.unregister(run.result_fd)
-                os.close(run.result_fd)
-                run.result_fd = -1
-                return
-            run.size += len(data)
-            if run.size > self.config["max_output_bytes"] + ENVELOPE:
-                run.too_large = True
-                run.chunks.clear()
-                run.kill()
-            elif not run.too_large:
-                run.chunks.append(data)
+        self.selector.register(run.pidfd, selectors.EVENT_READ, run)
 
     def _finish(self, run: _Run) -> None:
         _, status = os.waitpid(run.pid, 0)
         self.selector.unregister(run.pidfd)
         os.close(run.pidfd)
-        # The child is gone, so the pipe holds the rest of its output and then ends.
-        if run.result_fd >= 0:
-            os.set_blocking(run.result_fd, True)
-            self._read_result(run)
         del self.runs[run.pid]
         shutil.rmtree(run.run_dir, ignore_errors=True)
-        kind, payload = _outcome(run, status, self.config)
-        self.send(run.request_id, kind, payload)
+        self.send({"id": run.request_id, "status": status, "timed_out": run.timed_out})
 
     def _shut_down(self) -> None:
-        for run in list(self.runs.values()):
-            run.kill()
+        for run in self.runs.values():
+            os.kill(run.pid, signal.SIGKILL)
             os.waitpid(run.pid, 0)
             shutil.rmtree(run.run_dir, ignore_errors=True)
 
@@ -421,8 +378,7 @@ class WarmParent:
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     config = json.loads(sys.argv[1])
-    parent = WarmParent(config)
-    parent.serve()
+    WarmParent(config).serve()
 
 
 if __name__ == "__main__":

@@ -196,8 +196,9 @@ def test_the_environment_of_the_service_is_not_visible(monkeypatch):
         pid = parent_pid(code_sandbox)
         # The warm parent holds no secret and none of the service's files or sockets.
         assert secret.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
-        fd_targets = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-        assert not [target for target in fd_targets if target.startswith("socket:")]
+        fd_targets = {fd: os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+        assert [fd for fd, target in fd_targets.items() if target.startswith("socket:")] == ["0"]  # its control channel
+        assert f"socket:[{os.fstat(listener.fileno()).st_ino}]" not in fd_targets.values()
 
         for path in ("/proc/self/environ", f"/proc/{pid}/environ", "/proc/1/environ"):
             assert_refused(code_sandbox, f"def main(params):\n    return {{'env': open({path!r}, 'rb').read().decode()}}\n", "Permission denied")
