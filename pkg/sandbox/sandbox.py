@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 import pyseccomp
@@ -258,6 +259,19 @@ def _interpret(outcome: _Outcome, limits: SandboxLimits, timeout: float) -> dict
     return result["result"]
 
 
+_SANDBOXES: "weakref.WeakSet[CodeSandbox]" = weakref.WeakSet()
+
+
+def _forget_parents_after_fork() -> None:
+    # A process forked from the service (a prefork worker) must not share its parent's warm
+    # parents: it closes its copies of their sockets and starts its own on its first run.
+    for sandbox in list(_SANDBOXES):
+        sandbox._forget_parents()
+
+
+os.register_at_fork(after_in_child=_forget_parents_after_fork)
+
+
 class CodeSandbox:
     """Runs `main(params)` of user code and returns its dict, or raises SandboxError.
     Thread-safe; the warm parents start on the first run (or `start()`) and restart when they die."""
@@ -268,6 +282,7 @@ class CodeSandbox:
         self._next = itertools.count()
         self._lock = threading.Lock()
         self._closed = False
+        _SANDBOXES.add(self)
 
     def start(self) -> dict:
         """Starts every warm parent now and returns the protections in force."""
@@ -336,6 +351,13 @@ class CodeSandbox:
         )
         if not abi:
             log.warning("code sandbox: Landlock is unavailable, user code can read files the service's user can read")
+
+    def _forget_parents(self) -> None:
+        self._lock = threading.Lock()
+        for parent in self._parents:
+            if parent is not None:
+                parent.control.close()
+        self._parents = [None] * len(self._parents)
 
     def close(self) -> None:
         with self._lock:

@@ -6,6 +6,7 @@ builtins, frames or subclasses), so what is tested is the boundary itself: rlimi
 no_new_privs, Landlock and the seccomp allowlist.
 """
 
+import json
 import os
 import secrets
 import signal
@@ -427,3 +428,24 @@ def test_a_closed_sandbox_refuses_runs_and_leaves_no_parent():
     assert not Path(work_dir).exists()
     with pytest.raises(SandboxError, match="closed"):
         code_sandbox.run("def main(params):\n    return {}\n", {})
+
+
+def test_a_process_forked_from_the_service_starts_its_own_parent(sandbox):
+    original = parent_pid(sandbox)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a prefork worker, say
+        try:
+            os.write(write_fd, json.dumps([sandbox.run("def main(params):\n    return {'n': params['n']}\n", {"n": 7}), parent_pid(sandbox)]).encode())
+            sandbox.close()
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as reader:
+        result, forked_parent = json.loads(reader.read())
+    os.waitpid(pid, 0)
+
+    assert result == {"n": 7}
+    assert forked_parent != original
+    assert sandbox.run("def main(params):\n    return {'n': 8}\n", {}) == {"n": 8}
+    assert parent_pid(sandbox) == original
