@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 # Seconds the caller waits past a run's own timeout before it gives the parent up as stuck.
 HOST_GRACE = 5.0
 START_TIMEOUT = 30.0
+MAX_TIMEOUT = 3600
 FORBIDDEN = "operation not permitted in the sandbox"
 # Bytes of the child's reply envelope ({"ok": true, "result": ...}) allowed beyond the result cap.
 ENVELOPE = warm_parent.ENVELOPE
@@ -46,7 +47,7 @@ class SandboxError(Exception):
 class SandboxLimits:
     timeout: float = 10.0
     memory_mb: int = 256
-    # CPU seconds of one run; None: the timeout rounded up plus one, so the wall clock fires first.
+    # CPU seconds of one run; None: its timeout rounded up plus one, so the wall clock fires first.
     cpu_seconds: int | None = None
     max_output_bytes: int = 1024 * 1024
     file_size_mb: int = 16
@@ -54,9 +55,8 @@ class SandboxLimits:
     # Warm parents runs are spread over; each one serves many runs at once.
     parents: int = 1
 
-    @property
-    def effective_cpu_seconds(self) -> int:
-        return self.cpu_seconds or math.ceil(self.timeout) + 1
+    def cpu_seconds_for(self, timeout: float) -> int:
+        return self.cpu_seconds or math.ceil(timeout) + 1
 
 
 class _ParentGone(Exception):
@@ -87,7 +87,6 @@ class _WarmParent:
         os.chmod(self.work_dir, 0o711)
         config = {
             "memory_mb": limits.memory_mb,
-            "cpu_seconds": limits.effective_cpu_seconds,
             "max_output_bytes": limits.max_output_bytes,
             "file_size_bytes": limits.file_size_mb * 1024 * 1024,
             "max_open_files": limits.max_open_files,
@@ -135,7 +134,7 @@ class _WarmParent:
         request_r, request_w = os.pipe()
         result_r, result_w = os.pipe()
         try:
-            header = json.dumps({"id": request_id, "timeout": timeout}).encode()
+            header = json.dumps({"id": request_id, "timeout": timeout, "cpu_seconds": self.limits.cpu_seconds_for(timeout)}).encode()
             self.control.sendmsg([header], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [request_r, result_w]))])
         except OSError:
             with self._lock:
@@ -240,7 +239,7 @@ def _interpret(outcome: _Outcome, limits: SandboxLimits, timeout: float) -> dict
         if sig == signal.SIGSYS:
             raise SandboxError(FORBIDDEN)
         if sig in (signal.SIGXCPU, signal.SIGKILL):
-            raise SandboxError(f"CPU time limit exceeded ({limits.effective_cpu_seconds} s)")
+            raise SandboxError(f"CPU time limit exceeded ({limits.cpu_seconds_for(timeout)} s)")
         if sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
             raise SandboxError(f"the code crashed (memory limit {limits.memory_mb} MB)")
         raise SandboxError(f"the code was stopped by signal {signal.Signals(sig).name}")
@@ -297,8 +296,8 @@ class CodeSandbox:
         if not isinstance(params, dict):
             raise SandboxError("the parameters must be an object")
         timeout = self.limits.timeout if timeout is None else float(timeout)
-        if not timeout > 0:
-            raise SandboxError("the timeout must be positive")
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise SandboxError(f"the timeout must be more than 0 and at most {MAX_TIMEOUT} seconds")
         try:
             request = json.dumps({"code": code, "params": params}, ensure_ascii=False, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:

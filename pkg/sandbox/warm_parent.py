@@ -2,7 +2,7 @@
 no inherited files), it forks one confined, short-lived child per run of user code.
 
 Its stdin is a SOCK_SEQPACKET socket to the caller. Each request is one message, JSON
-{"id", "timeout"}, carrying two pipe ends (SCM_RIGHTS): the child reads the code and params from
+{"id", "timeout", "cpu_seconds"}, carrying two pipe ends (SCM_RIGHTS): the child reads the code and params from
 the first and writes its result to the second, so no run's data ever passes through this
 process — a child, which can read its own memory, finds no other run's code, params or result in
 what it inherited. Replies are messages {"id", "status", "timed_out"} (the child's wait status);
@@ -196,12 +196,11 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _confine(run_dir: str, config: dict, landlock, seccomp_filter) -> None:
+def _confine(run_dir: str, cpu: int, config: dict, landlock, seccomp_filter) -> None:
     """Everything between fork and user code: limits, a fresh folder, nobody, no_new_privs,
     Landlock, then seccomp last (the steps before it use calls it forbids)."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     memory = config["memory_mb"] * 1024 * 1024
-    cpu = config["cpu_seconds"]
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_FSIZE, (config["file_size_bytes"],) * 2)
@@ -229,7 +228,7 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _child(request_fd: int, result_fd: int, run_dir: str, config: dict, landlock, seccomp_filter) -> None:
+def _child(request_fd: int, result_fd: int, run_dir: str, cpu: int, config: dict, landlock, seccomp_filter) -> None:
     try:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -238,7 +237,7 @@ def _child(request_fd: int, result_fd: int, run_dir: str, config: dict, landlock
         os.closerange(3, low)
         os.closerange(low + 1, high)
         os.closerange(high + 1, os.sysconf("SC_OPEN_MAX"))
-        _confine(run_dir, config, landlock, seccomp_filter)
+        _confine(run_dir, cpu, config, landlock, seccomp_filter)
     except BaseException as exc:
         _write_all(result_fd, json.dumps({"ok": False, "error": f"the sandbox could not be set up: {exc}"}).encode())
         os._exit(SETUP_FAILED)
@@ -353,7 +352,8 @@ class WarmParent:
             raise
         if pid == 0:
             try:
-                _child(request_fd, result_fd, run_dir, self.config, self.landlock, self.seccomp_filter)
+                cpu = int(request["cpu_seconds"])
+                _child(request_fd, result_fd, run_dir, cpu, self.config, self.landlock, self.seccomp_filter)
             finally:
                 os._exit(SETUP_FAILED)
         run = _Run(request["id"], pid, os.pidfd_open(pid), run_dir, float(request["timeout"]))

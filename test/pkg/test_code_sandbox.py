@@ -277,6 +277,30 @@ def test_infinite_loop_is_killed_at_the_timeout(sandbox):
     assert_refused(sandbox, "def main(params):\n    while True:\n        pass\n", "timed out after 0.5 s", timeout=0.5)
 
 
+def test_cpu_time_is_limited_apart_from_the_wall_clock():
+    code_sandbox = CodeSandbox(SandboxLimits(timeout=10, cpu_seconds=1))
+    try:
+        assert_refused(code_sandbox, "def main(params):\n    while True:\n        pass\n", "CPU time limit exceeded (1 s)")
+    finally:
+        code_sandbox.close()
+
+
+@pytest.mark.parametrize(
+    "params, timeout, message",
+    [
+        ({"when": object()}, None, "the parameters are not JSON"),
+        ({"x": float("nan")}, None, "the parameters are not JSON"),
+        ({}, 0, "the timeout must be more than 0"),
+        ({}, -1, "the timeout must be more than 0"),
+        ({}, float("nan"), "the timeout must be more than 0"),
+        ({}, float("inf"), "at most 3600 seconds"),
+    ],
+)
+def test_bad_params_and_timeouts_are_refused_before_running(sandbox, params, timeout, message):
+    with pytest.raises(SandboxError, match=message):
+        sandbox.run("def main(params):\n    return {}\n", params, timeout=timeout)
+
+
 @pytest.mark.parametrize(
     "code",
     [
