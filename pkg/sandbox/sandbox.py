@@ -2,6 +2,7 @@
 parent process that is started clean, never forked from the calling (API or worker) process."""
 
 import array
+import importlib.util
 import itertools
 import json
 import logging
@@ -18,10 +19,11 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
+from pathlib import Path
 
-import pyseccomp
-
-from . import landlock, warm_parent
+# The parent's own files, run by a separate interpreter; none of them is imported here.
+WARM_PARENT = Path(__file__).with_name("warm_parent.py")
+LANDLOCK = Path(__file__).with_name("landlock.py")
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ START_TIMEOUT = 30.0
 MAX_TIMEOUT = 3600
 FORBIDDEN = "operation not permitted in the sandbox"
 # Bytes of the child's reply envelope ({"ok": true, "result": ...}) allowed beyond the result cap.
-ENVELOPE = warm_parent.ENVELOPE
+ENVELOPE = 4096
 SELF_TEST = "def main(params):\n    return {'sum': params['a'] + params['b']}\n"
 
 
@@ -82,21 +84,22 @@ class _WarmParent:
 
     def __init__(self, limits: SandboxLimits):
         self.limits = limits
-        self.work_dir = tempfile.mkdtemp(prefix="llmops-sandbox-")
-        # Children run as nobody: they may pass through to their own run folder, not list others.
-        os.chmod(self.work_dir, 0o711)
         config = {
             "memory_mb": limits.memory_mb,
             "max_output_bytes": limits.max_output_bytes,
             "file_size_bytes": limits.file_size_mb * 1024 * 1024,
             "max_open_files": limits.max_open_files,
-            "landlock_path": landlock.__file__,
-            "pyseccomp_path": pyseccomp.__file__,
+            "envelope_bytes": ENVELOPE,
+            "landlock_path": str(LANDLOCK),
+            "pyseccomp_path": _pyseccomp_path(),
         }
+        self.work_dir = tempfile.mkdtemp(prefix="llmops-sandbox-")
+        # Children run as nobody: they may pass through to their own run folder, not list others.
+        os.chmod(self.work_dir, 0o711)
         self.control, parent_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", warm_parent.__file__, json.dumps(config)],
+                [sys.executable, "-I", "-S", "-B", str(WARM_PARENT), json.dumps(config)],
                 stdin=parent_end,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -105,6 +108,10 @@ class _WarmParent:
                 close_fds=True,
                 start_new_session=True,
             )
+        except OSError as exc:
+            self.control.close()
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+            raise SandboxError(f"the code sandbox could not start: {exc}") from None
         finally:
             parent_end.close()
         self._calls: dict[int, _Call] = {}
@@ -117,7 +124,8 @@ class _WarmParent:
         self._reader.start()
         if not self._ready.done.wait(START_TIMEOUT) or "pid" not in self._ready.reply:
             self.close()
-            raise SandboxError("the code sandbox could not start")
+            reason = self._ready.reply.get("error") or "the warm parent stopped"
+            raise SandboxError(f"the code sandbox could not start: {reason}")
         self.protections = self._ready.reply
 
     @property
@@ -196,6 +204,13 @@ class _WarmParent:
             self._reader.join(2)
         self.control.close()
         shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _pyseccomp_path() -> str:
+    spec = importlib.util.find_spec("pyseccomp")
+    if spec is None or not spec.origin:
+        raise SandboxError("the code sandbox is unavailable: pyseccomp is not installed")
+    return spec.origin
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -39,8 +39,6 @@ PR_SET_DUMPABLE = 4
 PR_SET_NO_NEW_PRIVS = 38
 SETUP_FAILED = 70
 TCGETS = 0x5401
-# Bytes of the reply envelope around a result ({"ok": true, "result": ...}) beyond the cap.
-ENVELOPE = 4096
 CONTROL_FD = 0
 
 # Everything else — execve, socket, connect, ptrace, clone/fork, kill, process_vm_*, mount, bpf,
@@ -184,7 +182,7 @@ def _encode(reply: dict, config: dict) -> bytes:
     except (TypeError, ValueError, RecursionError) as exc:
         reply = {"ok": False, "error": f"the result of main is not JSON: {_describe(exc)}"}
     else:
-        if len(payload) <= cap + ENVELOPE:
+        if len(payload) <= cap + config["envelope_bytes"]:
             return payload
         reply = {"ok": False, "error": f"output too large (limit {cap} bytes)"}
     return json.dumps(reply, ensure_ascii=False).encode()
@@ -378,7 +376,13 @@ class WarmParent:
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     config = json.loads(sys.argv[1])
-    WarmParent(config).serve()
+    try:
+        parent = WarmParent(config)
+    except Exception as exc:
+        # Fail closed, and say why (no libseccomp, say): the caller refuses to run code.
+        socket.socket(fileno=CONTROL_FD).sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
+        sys.exit(1)
+    parent.serve()
 
 
 if __name__ == "__main__":

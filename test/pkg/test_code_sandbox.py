@@ -473,3 +473,14 @@ def test_a_process_forked_from_the_service_starts_its_own_parent(sandbox):
     assert forked_parent != original
     assert sandbox.run("def main(params):\n    return {'n': 8}\n", {}) == {"n": 8}
     assert parent_pid(sandbox) == original
+
+
+def test_a_parent_whose_children_cannot_run_is_refused():
+    # Fail closed: every new parent runs a self-test first; here the children's address space is
+    # smaller than the interpreter they inherit.
+    code_sandbox = CodeSandbox(SandboxLimits(memory_mb=16))
+    try:
+        with pytest.raises(SandboxError, match="the code sandbox is unavailable"):
+            code_sandbox.run("def main(params):\n    return {}\n", {})
+    finally:
+        code_sandbox.close()
