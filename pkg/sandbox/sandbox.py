@@ -305,7 +305,13 @@ class CodeSandbox:
             protections = self._parent(slot).protections
         return protections
 
+    @property
+    def parent_pids(self) -> list[int]:
+        """The warm parents running now (none before the first run or `start()`)."""
+        return [parent.process.pid for parent in self._parents if parent is not None and parent.alive]
+
     def run(self, code: str, params: dict, timeout: float | None = None) -> dict:
+        """main(params) of `code`, run in a fresh confined child; SandboxError when it gives no dict."""
         if not isinstance(code, str):
             raise SandboxError("the code must be text")
         if not isinstance(params, dict):
@@ -364,7 +370,11 @@ class CodeSandbox:
             "runs as nobody" if protections["drops_to_nobody"] else "runs as the service's user",
         )
         if not abi:
-            log.warning("code sandbox: Landlock is unavailable, user code can read files the service's user can read")
+            log.warning(
+                "code sandbox: no Landlock on this kernel, so user code can read what %s can read; "
+                "use a kernel with Landlock (5.13+) or run the service as root (children then drop to nobody)",
+                "nobody" if protections["drops_to_nobody"] else "the service's user (its /proc environment included)",
+            )
 
     def _forget_parents(self) -> None:
         self._lock = threading.Lock()

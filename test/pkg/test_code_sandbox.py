@@ -20,7 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from config.settings import SandboxSettings
+from internal.server import create_app
 from pkg.sandbox import CodeSandbox, SandboxError, SandboxLimits
+from test.conftest import make_settings
 
 FORBIDDEN = "operation not permitted in the sandbox"
 # The real __import__, reached through a module user code may import: the import check is not the boundary.
@@ -482,5 +485,21 @@ def test_a_parent_whose_children_cannot_run_is_refused():
     try:
         with pytest.raises(SandboxError, match="the code sandbox is unavailable"):
             code_sandbox.run("def main(params):\n    return {}\n", {})
+    finally:
+        code_sandbox.close()
+
+
+def test_the_app_binds_one_sandbox_from_its_settings_and_starts_it_on_the_first_run(tmp_path):
+    settings = make_settings(tmp_path, sandbox=SandboxSettings(_env_file=None, code_sandbox_timeout=3, code_sandbox_parents=2))
+    injector = create_app(settings).extensions["injector"]
+    code_sandbox = injector.get(CodeSandbox)
+    try:
+        assert code_sandbox is injector.get(CodeSandbox)
+        assert (code_sandbox.limits.timeout, code_sandbox.limits.parents, code_sandbox.limits.memory_mb) == (3, 2, 256)
+        assert code_sandbox.parent_pids == []
+
+        assert code_sandbox.run("def main(params):\n    return {'ok': params['ok']}\n", {"ok": True}) == {"ok": True}
+        assert len(code_sandbox.parent_pids) == 1
+        assert_refused(code_sandbox, "while True:\n    pass\n", "timed out after 3 s")
     finally:
         code_sandbox.close()
