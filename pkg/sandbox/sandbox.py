@@ -35,6 +35,8 @@ FORBIDDEN = "operation not permitted in the sandbox"
 # Bytes of the child's reply envelope ({"ok": true, "result": ...}) allowed beyond the result cap.
 ENVELOPE = 4096
 SELF_TEST = "def main(params):\n    return {'sum': params['a'] + params['b']}\n"
+# getppid is off the allowlist: the child must be killed by seccomp.
+SECCOMP_PROBE = "import random\ndef main(params):\n    random.__builtins__['__import__']('os').getppid()\n    return {}\n"
 
 
 class SandboxError(Exception):
@@ -351,13 +353,19 @@ class CodeSandbox:
         return parent
 
     def _self_test(self, parent: _WarmParent) -> None:
-        # Fail closed: a parent whose children cannot be confined (no seccomp) is not used.
-        request = json.dumps({"code": SELF_TEST, "params": {"a": 1, "b": 2}}).encode()
+        # Fail closed: a parent whose children cannot run code, or run it without the seccomp
+        # filter (a call off the allowlist must kill the child), is not used.
         try:
-            result, error = _interpret(parent.run(request, START_TIMEOUT), self.limits, START_TIMEOUT), ""
+            request = json.dumps({"code": SELF_TEST, "params": {"a": 1, "b": 2}}).encode()
+            result = _interpret(parent.run(request, START_TIMEOUT), self.limits, START_TIMEOUT)
+            error = "" if result == {"sum": 3} else "the self-test run gave a wrong result"
+            if not error:
+                probe = json.dumps({"code": SECCOMP_PROBE, "params": {}}).encode()
+                _interpret(parent.run(probe, START_TIMEOUT), self.limits, START_TIMEOUT)
+                error = "the seccomp filter is not in force"
         except (_ParentGone, SandboxError) as exc:
-            result, error = None, str(exc) or "the warm parent stopped"
-        if result != {"sum": 3}:
+            error = "" if str(exc) == FORBIDDEN else str(exc) or "the warm parent stopped"
+        if error:
             parent.close()
             log.error("code sandbox unavailable: %s", error)
             raise SandboxError(f"the code sandbox is unavailable: {error}")

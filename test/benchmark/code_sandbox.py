@@ -45,7 +45,7 @@ def main() -> None:
         cold = timed(sandbox.start)
         protections = sandbox.start()
         print(f"{os.cpu_count()} CPUs; Landlock ABI {protections['landlock_abi']}, runs as nobody: {protections['drops_to_nobody']}")
-        print(f"cold start (spawn the warm parent, self-test run): {cold * 1000:.1f} ms")
+        print(f"cold start (spawn the warm parent, two self-test runs): {cold * 1000:.1f} ms")
 
         for _ in range(10):
             sandbox.run(TRIVIAL, {"n": 1})
