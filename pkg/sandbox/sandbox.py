@@ -225,10 +225,12 @@ def _read_capped(fd: int, cap: int, deadline: float) -> tuple[bytes, bool]:
     """Reads a child's result until it ends, the cap is passed (the pipe is then closed under
     the child) or the deadline passes; closes fd."""
     chunks, size = [], 0
+    # poll, not select: a busy service has descriptors past select's 1024.
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
     try:
         while True:
-            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
+            if not poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
                 return b"", False
             chunk = os.read(fd, 1 << 16)
             if not chunk:
