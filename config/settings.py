@@ -233,6 +233,7 @@ class SandboxSettings(_Group):
     code_sandbox_cpu_seconds: int = Field(0, ge=0, le=600, description="CPU seconds of one run; 0: the timeout rounded up plus one")
     code_sandbox_max_output_bytes: int = Field(1024 * 1024, gt=0, description="Bytes of a run's result (and printed output)")
     code_sandbox_parents: int = Field(1, ge=1, le=32, description="Warm parent processes per API or worker process")
+    code_sandbox_max_concurrent_runs: int = Field(32, ge=1, le=1024, description="Runs one process executes at once; more wait")
 
 
 class Settings(_Group):

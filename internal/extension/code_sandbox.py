@@ -14,6 +14,7 @@ def create_code_sandbox(settings: Settings) -> CodeSandbox:
         cpu_seconds=sandbox_settings.code_sandbox_cpu_seconds or None,
         max_output_bytes=sandbox_settings.code_sandbox_max_output_bytes,
         parents=sandbox_settings.code_sandbox_parents,
+        max_concurrent_runs=sandbox_settings.code_sandbox_max_concurrent_runs,
     )
     sandbox = CodeSandbox(limits)
     atexit.register(sandbox.close)

@@ -58,6 +58,8 @@ class SandboxLimits:
     max_open_files: int = 32
     # Warm parents runs are spread over; each one serves many runs at once.
     parents: int = 1
+    # Children alive at once in this process (each may take memory_mb); more runs wait their turn.
+    max_concurrent_runs: int = 32
 
     def cpu_seconds_for(self, timeout: float) -> int:
         return self.cpu_seconds or math.ceil(timeout) + 1
@@ -300,6 +302,7 @@ class CodeSandbox:
         self._next = itertools.count()
         self._lock = threading.Lock()
         self._closed = False
+        self._slots = threading.BoundedSemaphore(max(1, self.limits.max_concurrent_runs))
         _SANDBOXES.add(self)
 
     def start(self) -> dict:
@@ -327,7 +330,9 @@ class CodeSandbox:
             request = json.dumps({"code": code, "params": params}, ensure_ascii=False, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:
             raise SandboxError(f"the parameters are not JSON: {exc}") from None
-        return _interpret(self._call(request, timeout), self.limits, timeout)
+        with self._slots:
+            outcome = self._call(request, timeout)
+        return _interpret(outcome, self.limits, timeout)
 
     def _call(self, request: bytes, timeout: float) -> _Outcome:
         slot = next(self._next) % len(self._parents)

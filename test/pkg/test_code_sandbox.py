@@ -401,6 +401,17 @@ def test_20_concurrent_runs_all_get_their_own_result(sandbox):
     assert_left_nothing(sandbox)
 
 
+def test_runs_past_the_concurrency_limit_wait_their_turn():
+    code_sandbox = CodeSandbox(SandboxLimits(timeout=5, max_concurrent_runs=2))
+    try:
+        code = "import time\ndef main(params):\n    time.sleep(0.05)\n    return {'n': params['n']}\n"
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda n: code_sandbox.run(code, {"n": n}), range(8)))
+        assert results == [{"n": n} for n in range(8)]
+    finally:
+        code_sandbox.close()
+
+
 def test_runs_spread_over_several_parents():
     code_sandbox = CodeSandbox(SandboxLimits(timeout=5, parents=3))
     try:
