@@ -12,6 +12,7 @@ This file runs with no site-packages: it imports only the standard library, and 
 """
 
 import builtins
+import codecs
 import ctypes
 import importlib.util
 import json
@@ -30,8 +31,19 @@ ALLOWED_MODULES = (
     "hashlib", "heapq", "itertools", "json", "math", "operator", "random", "re", "statistics",
     "string", "textwrap", "time", "typing", "unicodedata", "uuid",
 )
-for _name in ALLOWED_MODULES:
+# Modules the allowed ones import lazily (strptime), through the import check of user code.
+LAZY_IMPORTS = ("_strptime",)
+# Codecs are found by importing encodings.<name>: load the common ones here, since a child
+# running as nobody may not reach the standard library's files.
+PRELOADED_CODECS = (
+    "ascii", "latin_1", "cp1252", "utf_8_sig", "utf_16", "utf_16_le", "utf_16_be", "utf_32", "utf_32_le",
+    "utf_32_be", "gbk", "gb2312", "gb18030", "big5", "cp936", "hz", "shift_jis", "euc_jp", "euc_kr",
+    "idna", "punycode", "unicode_escape", "raw_unicode_escape", "base64_codec", "hex_codec",
+)
+for _name in ALLOWED_MODULES + LAZY_IMPORTS:
     __import__(_name)
+for _name in PRELOADED_CODECS:
+    codecs.lookup(_name)
 
 NOBODY = 65534
 PR_SET_PDEATHSIG = 1
@@ -95,7 +107,7 @@ class _CappedOutput:
 
 def _guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
     # A friendly message for code that imports os or subprocess; the boundary is seccomp and Landlock.
-    if level != 0 or name.partition(".")[0] not in ALLOWED_MODULES:
+    if level != 0 or name.partition(".")[0] not in ALLOWED_MODULES + LAZY_IMPORTS:
         raise ImportError(f"import of '{name}' is not allowed in the sandbox")
     return builtins.__import__(name, globals, locals, fromlist, level)
 

@@ -149,6 +149,24 @@ def main(params):
     assert sandbox.run(code, {}) == {"b64": "aGk=", "sha": "2d711642", "mean": 2, "match": True, "uuid": 36, "rand": True, "year": 2024, "now": True}
 
 
+def test_what_allowed_modules_load_lazily_works(sandbox):
+    # strptime imports _strptime and codecs import encodings.<name> on first use; a child running
+    # as nobody may not reach the standard library's files, so the parent loads them beforehand.
+    code = """
+import datetime
+
+def main(params):
+    return {
+        "date": datetime.datetime.strptime(params["date"], "%Y-%m-%d").date().isoformat(),
+        "gbk": params["text"].encode("gbk").hex(),
+        "big5": params["text"].encode("big5").hex(),
+        "escaped": params["text"].encode("unicode_escape").decode(),
+    }
+"""
+    result = sandbox.run(code, {"date": "2024-05-01", "text": "中文"})
+    assert result == {"date": "2024-05-01", "gbk": "d6d0cec4", "big5": "a4a4a4e5", "escaped": "\\u4e2d\\u6587"}
+
+
 @pytest.mark.parametrize(
     "code, message",
     [
