@@ -222,7 +222,8 @@ def test_the_environment_of_the_service_is_not_visible(monkeypatch):
         assert [fd for fd, target in fd_targets.items() if target.startswith("socket:")] == ["0"]  # its control channel
         assert f"socket:[{os.fstat(listener.fileno()).st_ino}]" not in fd_targets.values()
 
-        for path in ("/proc/self/environ", f"/proc/{pid}/environ", "/proc/1/environ"):
+        # Its own, the warm parent's, and the service's (this process, which holds the secret).
+        for path in ("/proc/self/environ", f"/proc/{pid}/environ", f"/proc/{os.getpid()}/environ", "/proc/1/environ"):
             assert_refused(code_sandbox, f"def main(params):\n    return {{'env': open({path!r}, 'rb').read().decode()}}\n", "Permission denied")
         environ = OS_BY_SUBCLASSES + "def main(params):\n    return {'env': dict(os_globals['environ'])}\n"
         assert secret not in str(code_sandbox.run(environ, {}))
