@@ -233,6 +233,17 @@ class WorkflowSettings(_Group):
     workflow_node_workers: int = Field(8, ge=1, le=64, description="Nodes of independent branches of one run that run at once")
 
 
+class SandboxSettings(_Group):
+    """The sandbox code nodes run in (pkg.sandbox): per-run limits and its warm parent processes."""
+
+    code_sandbox_timeout: float = Field(10.0, gt=0, le=600, description="Seconds one run of a code node may take (wall clock)")
+    code_sandbox_memory_mb: int = Field(256, ge=64, le=65536, description="Address space of one run, in MiB")
+    code_sandbox_cpu_seconds: int = Field(0, ge=0, le=600, description="CPU seconds of one run; 0: the timeout rounded up plus one")
+    code_sandbox_max_output_bytes: int = Field(1024 * 1024, gt=0, description="Bytes of a run's result (and printed output)")
+    code_sandbox_parents: int = Field(1, ge=1, le=32, description="Warm parent processes per API or worker process")
+    code_sandbox_max_concurrent_runs: int = Field(32, ge=1, le=1024, description="Runs one process executes at once; more wait")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -249,8 +260,7 @@ class Settings(_Group):
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     open_api: OpenApiSettings = Field(default_factory=OpenApiSettings)
-
-
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     wechat: WechatSettings = Field(default_factory=WechatSettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
 

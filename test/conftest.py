@@ -35,6 +35,7 @@ from config.settings import (
     SecuritySettings,
     StorageSettings,
     VectorStoreSettings,
+    SandboxSettings,
     WechatSettings,
 )
 from internal.server import create_app
@@ -70,6 +71,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "vector_store": VectorStoreSettings(_env_file=None),
         "agent": AgentSettings(_env_file=None),
         "open_api": OpenApiSettings(_env_file=None),
+        "sandbox": SandboxSettings(_env_file=None),
         "wechat": WechatSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})

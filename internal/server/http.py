@@ -20,6 +20,7 @@ from internal.extension.kv_store import KeyValueStore, create_kv_store
 from internal.extension.migrate import migrate
 from internal.extension.task_queue import TaskQueue, create_task_queue
 from internal.extension.outbound_http import create_guarded_http_client
+from internal.extension.code_sandbox import create_code_sandbox
 from internal.extension.rate_limit import RequestLimiter, RunSlots, create_request_limiter, create_run_slots
 from internal.extension.storage import ObjectStorage, create_object_storage
 from internal.extension.vector_store import VectorStore, create_vector_store
@@ -30,6 +31,7 @@ from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
 from internal.service.task_names import SWEEP_INDEXING
 from pkg.guarded_http import GuardedHttpClient
+from pkg.sandbox import CodeSandbox
 from pkg.secret_box import SecretBox
 
 from .commands import register_commands
@@ -57,6 +59,7 @@ class InfrastructureModule(Module):
         binder.bind(LanguageModelCatalog, to=LanguageModelCatalog.load())
         binder.bind(BuiltinAppCatalog, to=BuiltinAppCatalog.load())
         binder.bind(GuardedHttpClient, to=create_guarded_http_client(self.settings))
+        binder.bind(CodeSandbox, to=create_code_sandbox(self.settings))
         binder.bind(SecretBox, to=SecretBox(self.settings.secret_box_key))
         binder.bind(RequestLimiter, to=create_request_limiter(self.settings))
         binder.bind(RunSlots, to=create_run_slots(self.settings))
