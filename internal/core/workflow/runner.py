@@ -197,7 +197,9 @@ class _Run:
         if node.node_type == NodeType.START:
             return _coerce_start_inputs(node, self.raw_inputs if isinstance(self.raw_inputs, dict) else {})
         inputs = {}
-        for var in node.inputs:
+        # The end node's variables are its `outputs` in the editors (`inputs` in older graphs).
+        variables = [*node.inputs, *node.outputs] if node.node_type == NodeType.END else node.inputs
+        for var in variables:
             try:
                 inputs[var.name] = resolve_variable(var, self.outputs)
             except CoercionError as exc:

@@ -1,4 +1,4 @@
-"""The end node's outputs are its inputs (references resolved): the run's result."""
+"""The end node's outputs are its variables (references resolved): the run's result."""
 
 from typing import Any
 
