@@ -23,12 +23,12 @@ from internal.exception import ValidateErrorException
 from internal.extension.database import utcnow
 from internal.model import ApiTool, ApiToolProvider, App, AppConfig, AppDatasetJoin, Dataset, Workflow
 from internal.model.app import AppConfigKind
-from internal.model.workflow import WorkflowStatus
 from internal.schema.app_config import UpdateAppConfigReq
 from pkg.validation_message import describe_validation_error
 
 from .app_base_service import AppBaseService
 from .app_config_validator import AppConfigValidator
+from .workflow_service import WorkflowService
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,7 @@ def _parse_uuid(value: Any) -> uuid.UUID | None:
 class AppConfigService(AppBaseService):
     validator: AppConfigValidator
     builtin_tool_catalog: BuiltinToolCatalog
+    workflow_service: WorkflowService
 
     # --- the draft, through the API -------------------------------------------------------------
 
@@ -251,20 +252,8 @@ class AppConfigService(AppBaseService):
         """The account's published workflows among the bound ids, in order (a deleted or
         unpublished one is dropped)."""
         ids = [workflow_id for workflow_id in map(_parse_uuid, workflow_ids) if workflow_id]
-        found: dict[uuid.UUID, Workflow] = {}
-        if account_id is not None and ids:
-            found = {
-                workflow.id: workflow
-                for workflow in self.db.session.scalars(
-                    select(Workflow).where(
-                        Workflow.id.in_(ids),
-                        Workflow.account_id == account_id,
-                        Workflow.status == WorkflowStatus.PUBLISHED,
-                    )
-                )
-            }
-        kept = [workflow_id for workflow_id in dict.fromkeys(ids) if workflow_id in found]
-        return [str(workflow_id) for workflow_id in kept], [found[workflow_id] for workflow_id in kept]
+        found = self.workflow_service.published_tool_workflows(account_id, ids) if account_id is not None else []
+        return [str(workflow.id) for workflow in found], found
 
     def _existing_datasets(self, account_id: uuid.UUID | None, dataset_ids: list[str]) -> tuple[list[str], list[Dataset]]:
         ids = [dataset_id for dataset_id in map(_parse_uuid, dataset_ids) if dataset_id]

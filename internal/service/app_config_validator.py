@@ -13,11 +13,11 @@ from internal.core.language_model.factory import LanguageModelFactory
 from internal.core.tools.builtin_tools import BuiltinToolCatalog, BuiltinToolFactory
 from internal.core.tools.builtin_tools.params import resolve_params
 from internal.exception import ValidateErrorException
-from internal.model import ApiTool, ApiToolProvider, Dataset, Workflow
-from internal.model.workflow import WorkflowStatus
+from internal.model import ApiTool, ApiToolProvider, Dataset
 from internal.schema.app_config import AppConfigToolReq, ReviewConfigReq, UpdateAppConfigReq
 
 from .base_service import BaseService
+from .workflow_service import WorkflowService
 
 
 def _parse_uuid(value: str) -> uuid.UUID | None:
@@ -33,6 +33,7 @@ class AppConfigValidator(BaseService):
     language_model_factory: LanguageModelFactory
     builtin_tool_catalog: BuiltinToolCatalog
     builtin_tool_factory: BuiltinToolFactory
+    workflow_service: WorkflowService
 
     def validate(self, account_id: uuid.UUID | None, req: UpdateAppConfigReq) -> dict[str, Any]:
         """The stored values of the keys `req` carries; raises on the first problem.
@@ -112,17 +113,9 @@ class AppConfigValidator(BaseService):
 
     def _workflows(self, account_id: uuid.UUID | None, workflow_ids: list[uuid.UUID]) -> list[str]:
         """Only the account's published workflows can be bound (the count is the schema's limit)."""
-        published: set[uuid.UUID] = set()
-        if account_id is not None and workflow_ids:
-            published = set(
-                self.db.session.scalars(
-                    select(Workflow.id).where(
-                        Workflow.id.in_(workflow_ids),
-                        Workflow.account_id == account_id,
-                        Workflow.status == WorkflowStatus.PUBLISHED,
-                    )
-                )
-            )
+        published = set()
+        if account_id is not None:
+            published = {workflow.id for workflow in self.workflow_service.published_tool_workflows(account_id, workflow_ids)}
         for index, workflow_id in enumerate(workflow_ids):
             if workflow_id not in published:
                 raise ValidateErrorException(f"workflows[{index}]: 该工作流不存在或未发布")

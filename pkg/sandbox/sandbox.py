@@ -318,7 +318,8 @@ class CodeSandbox:
         return [parent.process.pid for parent in self._parents if parent is not None and parent.alive]
 
     def run(self, code: str, params: dict, timeout: float | None = None) -> dict:
-        """main(params) of `code`, run in a fresh confined child; SandboxError when it gives no dict."""
+        """main(params) of `code`, run in a fresh confined child; SandboxError when it gives no dict.
+        `timeout` (a caller's time left) may shorten the run's own limit, never extend it."""
         if not isinstance(code, str):
             raise SandboxError("the code must be text")
         if not isinstance(params, dict):
@@ -326,6 +327,7 @@ class CodeSandbox:
         timeout = self.limits.timeout if timeout is None else float(timeout)
         if not 0 < timeout <= MAX_TIMEOUT:
             raise SandboxError(f"the timeout must be more than 0 and at most {MAX_TIMEOUT} seconds")
+        timeout = min(timeout, self.limits.timeout)
         try:
             request = json.dumps({"code": code, "params": params}, ensure_ascii=False, allow_nan=False).encode()
         except (TypeError, ValueError) as exc:

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from config import Settings
+
 from internal.extension.database import db
 from internal.model import WorkflowNodeRun, WorkflowRun
 from test.api.assertions import assert_not_found, assert_validate_error, success_data
@@ -265,3 +267,35 @@ def test_unpublished_workflow_is_dropped_from_the_agent(client, member, llm):
     [call] = llm.chat_requests(marker)
     assert not call.get("tools")
     assert_updated(update_draft(client, member, app_id, {"workflows": [workflow_id]}))
+
+
+ESCAPES = {
+    "the token-signing key": "def main(params):\n    return {'out': open(params['path']).read()}\n",
+    "the database port": (
+        "import socket\n"
+        "def main(params):\n"
+        "    s = socket.create_connection(('127.0.0.1', 5432), timeout=2)\n"
+        "    return {'out': 'connected'}\n"
+    ),
+    "a process": "import os\ndef main(params):\n    os.system('touch /tmp/escaped')\n    return {'out': 'ran'}\n",
+}
+
+
+@pytest.mark.parametrize("target", list(ESCAPES))
+def test_code_nodes_cannot_reach_secrets_network_or_processes(app, client, member, target):
+    """Through the whole path (debug endpoint → engine → sandbox): each attempt fails its node with
+    an error, the run fails, and the server goes on answering."""
+    start = node("start", "开始", inputs=[var("path")])
+    code = node(
+        "code", "代码", code=ESCAPES[target], inputs=[var("path", ref(start["id"], "path"))], outputs=[var("out")]
+    )
+    end = node("end", "结束", outputs=[var("out", ref(code["id"], "out"))])
+    workflow_id = new_workflow(client, member)
+    save(client, member, workflow_id, [start, code, end], edges((start, code), (code, end)))
+    key_path = str(app.extensions["injector"].get(Settings).storage_dir / "jwt_secret_key")
+
+    events = read_events(debug(client, member, workflow_id, {"path": key_path}))
+    failed = [e["data"] for e in events if e["data"]["status"] == "failed"]
+    assert [f["node_data"]["title"] for f in failed] == ["代码"], events
+    assert failed[0]["error"] and failed[0]["outputs"] == {}
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is False
