@@ -23,29 +23,29 @@ class WorkflowDebugReq(RequestModel):
         return dict(self.model_extra or {})
 
 
-class WorkflowRunResp(ResponseModel):
-    """A stored run (beyond the contract): what it was given, what it gave, how it ended."""
+class _Outcome(ResponseModel):
+    """What a run or one of its nodes was given, what it gave, how it ended."""
+
+    status: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    error: str
+    latency: float
+
+
+class WorkflowRunResp(_Outcome):
+    """A stored run (beyond the contract)."""
 
     id: uuid.UUID
     workflow_id: uuid.UUID
     invoke_from: str
-    status: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    error: str
-    latency: float
     created_at: Timestamp
 
 
-class WorkflowNodeRunResp(ResponseModel):
+class WorkflowNodeRunResp(_Outcome):
     node_id: str
     node_type: str
     title: str
-    status: str
-    inputs: dict[str, Any]
-    outputs: dict[str, Any]
-    error: str
-    latency: float
 
 
 class WorkflowRunDetailResp(WorkflowRunResp):

@@ -117,7 +117,11 @@ class WorkflowService(BaseService):
         sets `is_debug_passed` unless the draft changed since (positions aside). True if set."""
         with self.db.auto_commit():
             workflow = self.db.session.get(Workflow, workflow_id, with_for_update=True)
-            passed = workflow is not None and graph_fingerprint(workflow.draft_graph) == graph_fingerprint(debugged_graph)
+            # Usually the draft is still the very graph that ran; only a change needs the fingerprints.
+            passed = workflow is not None and (
+                workflow.draft_graph == debugged_graph
+                or graph_fingerprint(workflow.draft_graph) == graph_fingerprint(debugged_graph)
+            )
             if passed:
                 workflow.is_debug_passed = True
         return passed
