@@ -21,6 +21,7 @@ from internal.service.workflow_service import WorkflowService
 from pkg.paginator import page_body
 from pkg.response import Response, json, success_json, success_message
 
+from .app_handler import builtin_tool_icon_url
 from .endpoint import endpoint
 
 _TAGS = ("workflows",)
@@ -63,7 +64,7 @@ class WorkflowHandler:
     @endpoint(resp=DraftGraphResp, tags=_TAGS)
     def get_draft_graph(self, workflow_id: uuid.UUID):
         """The draft graph, every node complete enough for an editor to render."""
-        return success_json(self.workflow_service.get_draft_graph(current_account().id, workflow_id))
+        return success_json(self.workflow_service.get_draft_graph(current_account().id, workflow_id, builtin_tool_icon_url))
 
     @endpoint(body=DraftGraphReq, tags=_TAGS)
     def update_draft_graph(self, workflow_id: uuid.UUID, body: DraftGraphReq):

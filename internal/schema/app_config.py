@@ -244,7 +244,7 @@ def render_draft_config(draft: Any, builtin_icon_url: Callable[[str], str]) -> d
             "model_config": config.model_config,
             "dialog_round": config.dialog_round,
             "preset_prompt": config.preset_prompt,
-            "tools": [_render_tool(bound, builtin_icon_url) for bound in bindings.tools],
+            "tools": [render_bound_tool(bound, builtin_icon_url) for bound in bindings.tools],
             "workflows": [_render_resource(workflow) for workflow in bindings.workflows],
             "datasets": [_render_resource(dataset) for dataset in bindings.datasets],
             "retrieval_config": config.retrieval_config,
@@ -261,7 +261,8 @@ def render_draft_config(draft: Any, builtin_icon_url: Callable[[str], str]) -> d
     )
 
 
-def _render_tool(bound: Any, builtin_icon_url: Callable[[str], str]) -> dict:
+def render_bound_tool(bound: Any, builtin_icon_url: Callable[[str], str]) -> dict:
+    """A bound tool (`type`, `provider`, `tool`, `params`) as configurations and graphs show it."""
     provider, tool = bound.provider, bound.tool
     if bound.type is ToolType.BUILTIN_TOOL:
         return {

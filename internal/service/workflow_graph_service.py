@@ -2,16 +2,21 @@
 validation asks about models, built-in and API tools, and datasets."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from injector import inject
 from sqlalchemy import select
 
+from internal.core.app_config import ToolType as BindingType
 from internal.core.language_model.factory import LanguageModelFactory
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
+from internal.core.workflow.entities import ToolType
 from internal.core.workflow.validation import GraphResources
 from internal.extension.database import SQLAlchemy
 from internal.model import ApiTool, ApiToolProvider, Dataset
+from internal.schema.app_config import render_bound_tool
 
 
 @dataclass
@@ -51,6 +56,16 @@ class AccountGraphResources:
         return [dataset_id for dataset_id in dataset_ids if dataset_id not in owned]
 
 
+@dataclass(frozen=True)
+class _ShownTool:
+    """What `render_bound_tool` reads of a tool a node names."""
+
+    type: BindingType
+    provider: Any
+    tool: Any
+    params: dict
+
+
 @inject
 @dataclass
 class WorkflowGraphService:
@@ -81,3 +96,42 @@ class WorkflowGraphService:
             }
             for dataset in datasets
         }
+
+    def tools_for_display(
+        self, account_id: uuid.UUID, nodes: list[Any], builtin_icon_url: Callable[[str], str]
+    ) -> dict[tuple[str, str, str], dict]:
+        """The built-in and the account's API tools that tool nodes name, keyed by the node's
+        `(tool_type, provider_id, tool_id)`, as a tool node's `meta` shows them."""
+        shown: dict[tuple[str, str, str], dict] = {}
+        api_keys: dict[tuple[uuid.UUID, str], tuple[str, str, str]] = {}
+        for node in nodes:
+            if not isinstance(node, dict) or node.get("node_type", node.get("type")) != "tool":
+                continue
+            tool_type, provider_id, tool_id = (str(node.get(key) or "") for key in ("tool_type", "provider_id", "tool_id"))
+            key = (tool_type or ToolType.BUILTIN_TOOL.value, provider_id, tool_id)
+            if key[0] == ToolType.BUILTIN_TOOL.value:
+                provider = self.builtin_tool_catalog.provider(provider_id)
+                definition = provider.tools.get(tool_id) if provider else None
+                if definition is not None:
+                    bound = _ShownTool(BindingType.BUILTIN_TOOL, provider.entity, definition.entity, node.get("params") or {})
+                    shown[key] = render_bound_tool(bound, builtin_icon_url)
+            else:
+                try:
+                    api_keys[(uuid.UUID(provider_id), tool_id)] = key
+                except ValueError:
+                    continue
+        if api_keys:
+            rows = self.db.session.execute(
+                select(ApiTool, ApiToolProvider)
+                .join(ApiToolProvider, ApiToolProvider.id == ApiTool.provider_id)
+                .where(
+                    ApiToolProvider.id.in_({provider_id for provider_id, _ in api_keys}),
+                    ApiToolProvider.account_id == account_id,
+                    ApiTool.name.in_({name for _, name in api_keys}),
+                )
+            )
+            for api_tool, provider in rows:
+                key = api_keys.get((provider.id, api_tool.name))
+                if key is not None:
+                    shown[key] = render_bound_tool(_ShownTool(BindingType.API_TOOL, provider, api_tool, {}), builtin_icon_url)
+        return shown

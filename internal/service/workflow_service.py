@@ -2,6 +2,7 @@
 publishing, and what the debug endpoint and agents need from them."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from injector import inject
@@ -83,16 +84,17 @@ class WorkflowService(BaseService):
 
     # --- the draft graph ------------------------------------------------------------------------
 
-    def get_draft_graph(self, account_id: uuid.UUID, workflow_id: uuid.UUID) -> dict:
-        """The draft as editors read it (11.6)."""
+    def get_draft_graph(self, account_id: uuid.UUID, workflow_id: uuid.UUID, builtin_icon_url: Callable[[str], str]) -> dict:
+        """The draft as editors read it (11.6), with what its retrieval and tool nodes name shown
+        as they are now (a built-in provider's icon is a route of this API: its URL comes from the caller)."""
         workflow = self.get_workflow(account_id, workflow_id)
+        nodes = workflow.draft_graph.get("nodes") or []
         dataset_ids = [
-            dataset_id
-            for node in workflow.draft_graph.get("nodes") or []
-            for dataset_id in (node.get("dataset_ids") or [] if isinstance(node, dict) else [])
+            dataset_id for node in nodes for dataset_id in (node.get("dataset_ids") or [] if isinstance(node, dict) else [])
         ]
         datasets = self.graph_service.datasets_for_display(account_id, dataset_ids)
-        return render_graph(workflow.draft_graph, datasets)
+        tools = self.graph_service.tools_for_display(account_id, nodes, builtin_icon_url)
+        return render_graph(workflow.draft_graph, datasets, tools)
 
     def save_draft_graph(self, account_id: uuid.UUID, workflow_id: uuid.UUID, req: DraftGraphReq) -> Workflow:
         """Autosave: the graph's shape is checked, not its meaning. Any change beyond node

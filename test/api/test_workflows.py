@@ -263,6 +263,31 @@ def test_retrieval_node_shows_the_accounts_datasets(client, member):
     assert set(got["meta"]["datasets"][0]) == {"id", "name", "icon", "description"}
 
 
+def test_tool_nodes_show_the_tools_they_name(app, client, member, other_member):
+    provider_id, _ = create_api_tool(client, member)
+    theirs, _ = create_api_tool(client, other_member)
+    builtin = node("tool", "计算", tool_type="builtin_tool", provider_id="calculator", tool_id="calculator", params={})
+    api = node("tool", "天气", tool_type="api_tool", provider_id=provider_id, tool_id="GetCurrentWeather", params={})
+    foreign = node("tool", "别人的", tool_type="api_tool", provider_id=theirs, tool_id="GetCurrentWeather", params={})
+    gone = node("tool", "不存在", tool_type="builtin_tool", provider_id="calculator", tool_id="nope",
+                meta={"type": "builtin_tool", "provider": {"name": "saved"}, "tool": {}})  # fmt: skip
+    workflow_id = create_workflow(client, member)
+    assert_saved(save_graph(client, member, workflow_id, {"nodes": [builtin, api, foreign, gone], "edges": []}))
+    mark_debug_passed(app, workflow_id)
+
+    served = {n["title"]: n["meta"] for n in get_graph(client, member, workflow_id)["nodes"]}
+    assert served["计算"]["type"] == "builtin_tool"
+    assert served["计算"]["provider"]["name"] == "calculator" and served["计算"]["provider"]["icon"].endswith("/builtin-tools/calculator/icon")
+    assert served["计算"]["tool"]["name"] == "calculator" and served["计算"]["tool"]["label"]
+    assert served["天气"]["type"] == "api_tool" and served["天气"]["provider"]["id"] == provider_id
+    assert served["天气"]["tool"]["name"] == "GetCurrentWeather"
+    assert served["别人的"] == {"type": "api_tool", "provider": {}, "tool": {}}
+    assert served["不存在"]["provider"] == {"name": "saved"}
+    # What GET showed, sent back: no change that needs another debug run.
+    assert_saved(save_graph(client, member, workflow_id, get_graph(client, member, workflow_id)))
+    assert get_workflow(client, member, workflow_id)["is_debug_passed"] is True
+
+
 def test_a_save_that_only_moves_nodes_keeps_the_debug_pass(app, client, member):
     workflow_id = create_workflow(client, member)
     graph = sample_graph()

@@ -76,16 +76,20 @@ def stored_graph(graph: Graph) -> dict:
     }
 
 
-def render_graph(stored: dict, datasets: Mapping[str, dict] | None = None) -> dict:
+def render_graph(
+    stored: dict, datasets: Mapping[str, dict] | None = None, tools: Mapping[tuple[str, str, str], dict] | None = None
+) -> dict:
     """The draft graph as 11.6 serves it, so an editor can render any saved node.
 
     `datasets` (id → `{id, name, icon, description}`) fills a retrieval node's `meta.datasets`
     with the account's datasets it names; without it the saved `meta.datasets` is served.
+    `tools` ((tool_type, provider_id, tool_id) → `{type, provider{…}, tool{…}}`) does the same for
+    a tool node's `meta` (a tool it does not know keeps its saved `meta`).
     """
     graph = load_graph(stored)
     types = {node.id: node.node_type for node in graph.nodes}
     return {
-        "nodes": [_render_node(node, datasets) for node in graph.nodes],
+        "nodes": [_render_node(node, datasets, tools) for node in graph.nodes],
         "edges": [_render_edge(edge, types) for edge in graph.edges],
     }
 
@@ -99,7 +103,13 @@ def graph_fingerprint(stored: dict) -> dict:
     graph = render_graph(stored)
     for node in graph["nodes"]:
         node.pop("position", None)
+        # A retrieval or tool node's `meta` only shows what its ids name (GET fills it in).
+        if node["node_type"] in _DISPLAY_META:
+            node.pop("meta", None)
     return graph
+
+
+_DISPLAY_META = (NodeType.DATASET_RETRIEVAL.value, NodeType.TOOL.value)
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -186,7 +196,9 @@ def _parse_edge(index: int, raw: Any) -> Edge:
 # --- rendering ----------------------------------------------------------------------------------
 
 
-def _render_node(node: BaseNode, datasets: Mapping[str, dict] | None) -> dict:
+def _render_node(
+    node: BaseNode, datasets: Mapping[str, dict] | None, tools: Mapping[tuple[str, str, str], dict] | None
+) -> dict:
     rendered = node.model_dump(mode="json")
     rendered["type"] = rendered["node_type"]
     rendered["name"] = rendered["title"]
@@ -202,6 +214,9 @@ def _render_node(node: BaseNode, datasets: Mapping[str, dict] | None) -> dict:
             meta.setdefault("datasets", [])
     elif node.node_type == NodeType.TOOL:
         meta = rendered["meta"]
+        known = (tools or {}).get((str(rendered["tool_type"]), str(rendered["provider_id"]), str(rendered["tool_id"])))
+        if known is not None:
+            meta.update(copy.deepcopy(known))
         meta.setdefault("type", rendered["tool_type"])
         meta.setdefault("provider", {})
         meta.setdefault("tool", {})
