@@ -23,16 +23,6 @@ TTL = 60.0
 GENEROUS = 2.0
 
 
-@pytest.fixture(params=["embedded", "redis"])
-def run_queue(request) -> Iterator[RunQueue]:
-    if request.param == "embedded":
-        yield InProcessRunQueue()
-        return
-    backend = RedisRunQueue(request.getfixturevalue("redis_url"))
-    yield backend
-    backend.shutdown()
-
-
 @pytest.fixture
 def task_id(run_queue) -> uuid.UUID:
     task_id = uuid.uuid4()

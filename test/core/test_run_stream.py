@@ -5,17 +5,12 @@ deadline and a run that raises; on the embedded queue and on Redis."""
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-import pytest
 from flask import Flask
 
 from config.settings import AgentSettings
 from internal.core.run_stream import RunSink, RunStreamer
-from internal.extension.run_queue import RunQueue
-from internal.extension.run_queue.in_process_queue import InProcessRunQueue
-from internal.extension.run_queue.redis_queue import RedisRunQueue
 from test.conftest import make_settings
 
 OWNER = "account:1"
@@ -35,19 +30,9 @@ class Chunk:
         return self.kind in ("end", "stop", "timeout", "error")
 
 
-@pytest.fixture(params=["embedded", "redis"])
-def queue(request) -> Iterator[RunQueue]:
-    if request.param == "embedded":
-        yield InProcessRunQueue()
-        return
-    backend = RedisRunQueue(request.getfixturevalue("redis_url"))
-    yield backend
-    backend.shutdown()
-
-
-def streamer(tmp_path, queue, **agent) -> RunStreamer:
+def streamer(tmp_path, run_queue, **agent) -> RunStreamer:
     settings = make_settings(tmp_path, agent=AgentSettings(_env_file=None, **agent))
-    return RunStreamer(Flask(__name__), settings, queue)
+    return RunStreamer(Flask(__name__), settings, run_queue)
 
 
 def start(runs: RunStreamer, work, deadline: float | None = None, end_early=None):
@@ -74,8 +59,8 @@ def drain(events, within: float = GENEROUS) -> list[Chunk]:
     return seen
 
 
-def test_first_event_then_the_runs_events_then_its_last_event(tmp_path, queue):
-    runs = streamer(tmp_path, queue)
+def test_first_event_then_the_runs_events_then_its_last_event(tmp_path, run_queue):
+    runs = streamer(tmp_path, run_queue)
     seen_in_run = []
 
     def work(sink):
@@ -91,8 +76,8 @@ def test_first_event_then_the_runs_events_then_its_last_event(tmp_path, queue):
     assert seen_in_run == [f"run-{task_id}"]
 
 
-def test_pings_keep_a_silent_stream_alive(tmp_path, queue):
-    runs = streamer(tmp_path, queue, agent_ping_interval=0.05)
+def test_pings_keep_a_silent_stream_alive(tmp_path, run_queue):
+    runs = streamer(tmp_path, run_queue, agent_ping_interval=0.05)
     release = threading.Event()
 
     def work(sink):
@@ -111,8 +96,8 @@ def test_pings_keep_a_silent_stream_alive(tmp_path, queue):
             break
 
 
-def test_a_stop_ends_the_stream_at_once_with_the_callers_last_event(tmp_path, queue):
-    runs = streamer(tmp_path, queue)
+def test_a_stop_ends_the_stream_at_once_with_the_callers_last_event(tmp_path, run_queue):
+    runs = streamer(tmp_path, run_queue)
     release = threading.Event()
     stopped_seen = threading.Event()
 
@@ -131,8 +116,8 @@ def test_a_stop_ends_the_stream_at_once_with_the_callers_last_event(tmp_path, qu
     assert stopped_seen.wait(GENEROUS)
 
 
-def test_past_the_deadline_a_silent_run_times_out(tmp_path, queue):
-    runs = streamer(tmp_path, queue, agent_ping_interval=0.05)
+def test_past_the_deadline_a_silent_run_times_out(tmp_path, run_queue):
+    runs = streamer(tmp_path, run_queue, agent_ping_interval=0.05)
     release = threading.Event()
 
     _, events = start(runs, lambda sink: release.wait(GENEROUS), deadline=time.monotonic() - 10)
@@ -142,8 +127,8 @@ def test_past_the_deadline_a_silent_run_times_out(tmp_path, queue):
     assert kinds[0] == "ping" and kinds[-1] == "timeout"
 
 
-def test_a_run_that_raises_ends_its_stream_with_the_error_event(tmp_path, queue):
-    runs = streamer(tmp_path, queue)
+def test_a_run_that_raises_ends_its_stream_with_the_error_event(tmp_path, run_queue):
+    runs = streamer(tmp_path, run_queue)
 
     def work(sink):
         sink.publish(Chunk("text", "partial"))
