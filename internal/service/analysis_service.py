@@ -1,15 +1,21 @@
 """An app's analysis (llmops-api.md §14.1): the last 7 days' figures against the 7 days before,
-and daily trends, computed with SQL aggregates over every channel's messages and cached briefly."""
+and daily trends, computed with SQL aggregates over every channel's messages.
+
+Two caches keep it fast on millions of messages: each settled past day's summary (its sums and
+the ids of its callers and conversations, from which distinct counts over any days follow) is
+kept for as long as it can be in a window, and the whole page for ANALYSIS_CACHE_TTL, until the
+app has a newer message. Only today (and a day that just ended) is read from the database on
+every computation."""
 
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from injector import inject
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import Integer, case, func, literal, select
 
 from config import Settings
 from internal.extension.database import utcnow
@@ -20,6 +26,11 @@ from .app_base_service import AppBaseService
 
 # The window: this many days, today included, compared with as many days before them.
 DAYS = 7
+# A run's message is written when the run ends, dated when it started: a day is settled (its
+# summary final) once it ended longer ago than any run may last.
+SETTLE_AFTER = timedelta(hours=1)
+# A day's summary is of use while the day is in one of the two windows.
+DAY_SUMMARY_TTL = int(timedelta(days=2 * DAYS + 1).total_seconds())
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +44,47 @@ def day_starts(now: datetime, zone: ZoneInfo, days: int = DAYS) -> list[datetime
 
 
 @dataclass
-class DayTotals:
-    """The sums of one day (or one window): what the figures are built from."""
+class DaySummary:
+    """What one day's (or one window's) figures are built from. Callers and conversations are
+    kept as ids: distinct counts over several days are the size of their union."""
 
     messages: int = 0
-    callers: int = 0
-    conversations: int = 0
     answer_tokens: int = 0
     answer_latency: float = 0.0
     cost: float = 0.0
+    callers: set[str] = field(default_factory=set)
+    conversations: set[str] = field(default_factory=set)
+
+    def add(self, other: "DaySummary") -> None:
+        self.messages += other.messages
+        self.answer_tokens += other.answer_tokens
+        self.answer_latency += other.answer_latency
+        self.cost += other.cost
+        self.callers |= other.callers
+        self.conversations |= other.conversations
+
+    def dumps(self) -> str:
+        return json.dumps({
+            "messages": self.messages, "answer_tokens": self.answer_tokens, "answer_latency": self.answer_latency,
+            "cost": self.cost, "callers": sorted(self.callers), "conversations": sorted(self.conversations),
+        })  # fmt: skip
+
+    @classmethod
+    def loads(cls, raw: str) -> "DaySummary":
+        values = json.loads(raw)
+        return cls(
+            values["messages"], values["answer_tokens"], values["answer_latency"], values["cost"],
+            set(values["callers"]), set(values["conversations"]),
+        )  # fmt: skip
+
+    def figures(self) -> dict[str, float]:
+        return {
+            "total_messages": self.messages,
+            "active_accounts": len(self.callers),
+            "avg_of_conversation_messages": _ratio(self.messages, len(self.conversations)),
+            "token_output_rate": _ratio(self.answer_tokens, self.answer_latency),
+            "cost_consumption": round(self.cost, 4),
+        }
 
 
 def _ratio(numerator: float, denominator: float, digits: int = 2) -> float:
@@ -53,20 +96,31 @@ def _change(current: float, previous: float) -> float:
     return round((current - previous) / previous, 4) if previous else 0.0
 
 
-def _figures(totals: DayTotals) -> dict[str, float]:
-    return {
-        "total_messages": totals.messages,
-        "active_accounts": totals.callers,
-        "avg_of_conversation_messages": _ratio(totals.messages, totals.conversations),
-        "token_output_rate": _ratio(totals.answer_tokens, totals.answer_latency),
-        "cost_consumption": round(totals.cost, 4),
-    }
-
-
 # The figures that have a trend (token output rate has none in the contract).
 TREND_FIGURES = ("total_messages", "active_accounts", "avg_of_conversation_messages", "cost_consumption")
 # The contract's example names one figure differently; both names are sent (D54).
 ALIASES = {"avg_of_conversation_messages": "avg_messages_pre_conversation"}
+
+
+def render(days: list[DaySummary], starts: list[datetime]) -> dict:
+    """The page: each figure over the current window with its change against the previous one,
+    and the current window's days as trends."""
+    previous, current = DaySummary(), DaySummary()
+    for index, day in enumerate(days):
+        (previous if index < DAYS else current).add(day)
+    now_figures, before_figures = current.figures(), previous.figures()
+    analysis: dict = {}
+    for name, value in now_figures.items():
+        change = _change(value, before_figures[name])
+        analysis[name] = {"data": value, "qoq": change, "pop": change}
+    x_axis = [int(start.timestamp()) for start in starts[DAYS:-1]]
+    daily = [day.figures() for day in days[DAYS:]]
+    for name in TREND_FIGURES:
+        analysis[f"{name}_trend"] = {"x_axis": x_axis, "y_axis": [figures[name] for figures in daily]}
+    for name, alias in ALIASES.items():
+        analysis[alias] = analysis[name]
+        analysis[f"{alias}_trend"] = analysis[f"{name}_trend"]
+    return analysis
 
 
 @inject
@@ -79,121 +133,108 @@ class AnalysisService(AppBaseService):
         """The analysis page of one of the account's apps, from the cache while the app has no new
         message, the day has not changed and ANALYSIS_CACHE_TTL has not passed."""
         self.get_app(account_id, app_id)
-        starts = day_starts(utcnow(), ZoneInfo(self.settings.analysis.analysis_timezone))
+        now = utcnow()
+        zone_name = self.settings.analysis.analysis_timezone
+        starts = day_starts(now, ZoneInfo(zone_name))
         # A new message moves the app's latest `created_at` (one index lookup), so it shows at once;
-        # the day start makes the window move at midnight.
-        stamp = f"{self._latest_message_at(app_id)}|{int(starts[-2].timestamp())}"
-        cached = self._cached(app_id, stamp)
+        # the day start moves the window at midnight.
+        stamp = f"{self._latest_message_at(app_id)}|{zone_name}|{int(starts[-2].timestamp())}"
+        cached = self._cached_page(app_id, stamp)
         if cached is not None:
             return cached
-        analysis = self._compute(app_id, starts)
-        self._store(app_id, stamp, analysis)
+        analysis = render(self._day_summaries(app_id, starts, now, zone_name), starts)
+        self._store_page(app_id, stamp, analysis)
         return analysis
-
-    # --- the SQL aggregates ----------------------------------------------------------------------
 
     def _latest_message_at(self, app_id: uuid.UUID) -> str:
         latest = self.db.session.scalar(select(func.max(Message.created_at)).where(Message.app_id == app_id))
         return latest.isoformat() if latest else ""
 
-    def _compute(self, app_id: uuid.UUID, starts: list[datetime]) -> dict:
-        days = self._day_totals(app_id, starts)
-        previous, current = self._window_totals(app_id, starts, days)
-        now_figures, before_figures = _figures(current), _figures(previous)
-        analysis: dict = {
-            name: {"data": value, "qoq": _change(value, before_figures[name]), "pop": _change(value, before_figures[name])}
-            for name, value in now_figures.items()
-        }
-        x_axis = [int(start.timestamp()) for start in starts[DAYS:-1]]
-        daily = [_figures(day) for day in days[DAYS:]]
-        for name in TREND_FIGURES:
-            analysis[f"{name}_trend"] = {"x_axis": x_axis, "y_axis": [figures[name] for figures in daily]}
-        for name, alias in ALIASES.items():
-            analysis[alias] = analysis[name]
-            analysis[f"{alias}_trend"] = analysis[f"{name}_trend"]
-        return analysis
+    # --- day summaries -----------------------------------------------------------------------------
 
-    def _in_window(self, app_id: uuid.UUID, starts: list[datetime]):
-        """Every channel's messages of the app in both windows: a range scan of one index."""
-        return (
-            Message.app_id == app_id,
-            Message.created_at >= starts[0].astimezone(UTC),
-            Message.created_at < starts[-1].astimezone(UTC),
-        )
+    def _day_summaries(self, app_id: uuid.UUID, starts: list[datetime], now: datetime, zone_name: str) -> list[DaySummary]:
+        """The 2 × DAYS days' summaries: settled days from their cache where kept, every other day
+        (today, a day that just ended, a settled day not kept yet) in one pass over the database."""
+        settled = [starts[index + 1] <= now - SETTLE_AFTER for index in range(2 * DAYS)]
+        keys = [f"analysis:{app_id}:day:{zone_name}:{int(start.timestamp())}" for start in starts[:-1]]
+        days: list[DaySummary | None] = [
+            self._cached_day(key) if is_settled else None for key, is_settled in zip(keys, settled, strict=True)
+        ]
+        missing = [index for index, day in enumerate(days) if day is None]
+        if missing:
+            read = self._read_days(app_id, starts, missing[0], missing[-1] + 1)
+            for index in missing:
+                days[index] = read[index]
+                if settled[index]:
+                    self._store_day(keys[index], read[index])
+        return days
 
-    def _day_totals(self, app_id: uuid.UUID, starts: list[datetime]) -> list[DayTotals]:
-        """One row per day with messages: the day is found in SQL by comparing `created_at` with
-        the day starts computed here (portable across databases and time zones)."""
-        day = case(
-            *[(Message.created_at >= starts[i].astimezone(UTC), i) for i in range(2 * DAYS - 1, 0, -1)], else_=0
-        ).label("day")
+    def _read_days(self, app_id: uuid.UUID, starts: list[datetime], first: int, end: int) -> dict[int, DaySummary]:
+        """The summaries of days `first` to `end` − 1 from the app's messages (every channel):
+        one GROUP BY over a range of the covering index, the day found in SQL by comparing
+        `created_at` with the day starts computed here (portable across databases and zones)."""
+        later_days = [(Message.created_at >= starts[index].astimezone(UTC), index) for index in range(end - 1, first, -1)]
+        day = (case(*later_days, else_=first) if later_days else literal(first, Integer)).label("day")
         rows = self.db.session.execute(
             select(
                 day,
+                Message.created_by,
+                Message.conversation_id,
                 func.count(),
-                func.count(distinct(Message.created_by)),
-                func.count(distinct(Message.conversation_id)),
                 func.sum(Message.answer_token_count),
                 # Latency counts only for runs that answered, so failed runs do not slow the rate.
                 func.sum(case((Message.answer_token_count > 0, Message.latency), else_=0.0)),
                 func.sum(Message.total_price),
             )
-            .where(*self._in_window(app_id, starts))
-            .group_by(day)
-        ).all()
-        days = [DayTotals() for _ in range(2 * DAYS)]
-        for index, messages, callers, conversations, tokens, latency, cost in rows:
-            days[index] = DayTotals(messages, callers, conversations, int(tokens or 0), float(latency or 0), float(cost or 0))
+            .where(
+                Message.app_id == app_id,
+                Message.created_at >= starts[first].astimezone(UTC),
+                Message.created_at < starts[end].astimezone(UTC),
+            )
+            .group_by(*([day] if later_days else []), Message.created_by, Message.conversation_id)
+        )
+        days = {index: DaySummary() for index in range(first, end)}
+        for index, caller, conversation, messages, tokens, latency, cost in rows:
+            summary = days[index]
+            summary.messages += messages
+            summary.answer_tokens += int(tokens or 0)
+            summary.answer_latency += float(latency or 0)
+            summary.cost += float(cost or 0)
+            summary.callers.add(caller.hex)
+            summary.conversations.add(conversation.hex)
         return days
 
-    def _window_totals(
-        self, app_id: uuid.UUID, starts: list[datetime], days: list[DayTotals]
-    ) -> tuple[DayTotals, DayTotals]:
-        """The previous and current windows: sums add up from the days; distinct callers and
-        conversations do not (one caller active on two days counts once), so SQL counts them."""
-        windows = [DayTotals(), DayTotals()]
-        for index, totals in enumerate(days):
-            window = windows[index // DAYS]
-            window.messages += totals.messages
-            window.answer_tokens += totals.answer_tokens
-            window.answer_latency += totals.answer_latency
-            window.cost += totals.cost
-        if not any(window.messages for window in windows):
-            return windows[0], windows[1]
-        period = case((Message.created_at >= starts[DAYS].astimezone(UTC), 1), else_=0).label("period")
-        rows = self.db.session.execute(
-            select(period, func.count(distinct(Message.created_by)), func.count(distinct(Message.conversation_id)))
-            .where(*self._in_window(app_id, starts))
-            .group_by(period)
-        ).all()
-        for index, callers, conversations in rows:
-            windows[index].callers, windows[index].conversations = callers, conversations
-        return windows[0], windows[1]
+    # --- the caches (either unreachable: computed from the database) ------------------------------
 
-    # --- the cache -------------------------------------------------------------------------------
+    def _cached_day(self, key: str) -> DaySummary | None:
+        raw = self._get(key)
+        return DaySummary.loads(raw) if raw is not None else None
 
-    @staticmethod
-    def _key(app_id: uuid.UUID) -> str:
-        return f"analysis:{app_id}"
+    def _store_day(self, key: str, summary: DaySummary) -> None:
+        self._set(key, summary.dumps(), DAY_SUMMARY_TTL)
 
-    def _cached(self, app_id: uuid.UUID, stamp: str) -> dict | None:
+    def _cached_page(self, app_id: uuid.UUID, stamp: str) -> dict | None:
         if not self.settings.analysis.analysis_cache_ttl:
             return None
-        try:
-            raw = self.kv_store.get(self._key(app_id))
-        except KeyValueStoreUnavailable:
-            logger.warning("Analysis cache unreachable; computing app %s's figures", app_id)
-            return None
+        raw = self._get(f"analysis:{app_id}")
         if raw is None:
             return None
         entry = json.loads(raw)
         return entry["analysis"] if entry.get("stamp") == stamp else None
 
-    def _store(self, app_id: uuid.UUID, stamp: str, analysis: dict) -> None:
-        ttl = self.settings.analysis.analysis_cache_ttl
-        if not ttl:
-            return
+    def _store_page(self, app_id: uuid.UUID, stamp: str, analysis: dict) -> None:
+        if ttl := self.settings.analysis.analysis_cache_ttl:
+            self._set(f"analysis:{app_id}", json.dumps({"stamp": stamp, "analysis": analysis}), ttl)
+
+    def _get(self, key: str) -> str | None:
         try:
-            self.kv_store.set(self._key(app_id), json.dumps({"stamp": stamp, "analysis": analysis}), ttl=ttl)
+            return self.kv_store.get(key)
         except KeyValueStoreUnavailable:
-            logger.warning("Analysis cache unreachable; app %s's figures not cached", app_id)
+            logger.warning("Analysis cache unreachable; reading %s from the database", key)
+            return None
+
+    def _set(self, key: str, value: str, ttl: int) -> None:
+        try:
+            self.kv_store.set(key, value, ttl=ttl)
+        except KeyValueStoreUnavailable:
+            logger.warning("Analysis cache unreachable; %s not kept", key)

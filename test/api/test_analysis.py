@@ -137,18 +137,22 @@ def test_a_debug_chat_shows_at_once_and_stays_after_the_conversation_is_cleared(
     assert analysis_of(client, member, app_id)["total_messages"]["data"] == 1
 
 
-def test_figures_are_reused_until_the_app_has_a_newer_message(app, client, member):
+def test_figures_are_reused_until_the_app_has_a_newer_message_and_settled_days_are_summarised_once(app, client, member):
     app_id = create_app(client, member)
     rows = Messages(app, app_id)
-    rows.add(day_start(1), "a", uuid.uuid4(), InvokeFrom.WEB_APP)
-    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 1
-
-    # A message older than the app's latest one does not refresh the cached figures (until
-    # ANALYSIS_CACHE_TTL passes); a newer one does.
     rows.add(day_start(3), "a", uuid.uuid4(), InvokeFrom.WEB_APP)
-    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 1
     rows.add(day_start(0), "b", uuid.uuid4(), InvokeFrom.SERVICE_API)
-    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 3
+    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 2
+
+    # A message older than the app's latest one does not refresh the page (until ANALYSIS_CACHE_TTL
+    # passes): the product only writes messages of runs that just ran.
+    rows.add(day_start(3), "a", uuid.uuid4(), InvokeFrom.WEB_APP)
+    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 2
+    # A newer one does; today is read again, while a day that ended hours ago keeps its summary.
+    rows.add(datetime.now(UTC), "b", uuid.uuid4(), InvokeFrom.SERVICE_API)
+    data = analysis_of(client, member, app_id)
+    assert data["total_messages"]["data"] == 3
+    assert data["total_messages_trend"]["y_axis"] == [0, 0, 0, 1, 0, 0, 2]
 
 
 def test_only_the_owner_sees_an_app_s_analysis(client, member, other_member):
