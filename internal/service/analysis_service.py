@@ -247,8 +247,6 @@ class AnalysisService(AppBaseService):
         self._set(key, summary.dumps(), DAY_SUMMARY_TTL)
 
     def _cached_page(self, app_id: uuid.UUID, stamp: str) -> dict | None:
-        if not self.settings.analysis.analysis_cache_ttl:
-            return None
         raw = self._get(page_key(app_id))
         if raw is None:
             return None
@@ -256,10 +254,15 @@ class AnalysisService(AppBaseService):
         return entry["analysis"] if entry.get("stamp") == stamp else None
 
     def _store_page(self, app_id: uuid.UUID, stamp: str, analysis: dict) -> None:
-        if ttl := self.settings.analysis.analysis_cache_ttl:
-            self._set(page_key(app_id), json.dumps({"stamp": stamp, "analysis": analysis}), ttl)
+        entry = json.dumps({"stamp": stamp, "analysis": analysis})
+        self._set(page_key(app_id), entry, self.settings.analysis.analysis_cache_ttl)
+
+    # With ANALYSIS_CACHE_TTL=0 nothing is kept, day summaries included: every figure is read from
+    # the database on every request (after importing past messages, say).
 
     def _get(self, key: str) -> str | None:
+        if not self.settings.analysis.analysis_cache_ttl:
+            return None
         try:
             return self.kv_store.get(key)
         except KeyValueStoreUnavailable:
@@ -267,6 +270,8 @@ class AnalysisService(AppBaseService):
             return None
 
     def _set(self, key: str, value: str, ttl: int) -> None:
+        if not self.settings.analysis.analysis_cache_ttl:
+            return
         try:
             self.kv_store.set(key, value, ttl=ttl)
         except KeyValueStoreUnavailable:

@@ -7,12 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from config.settings import AnalysisSettings
 from internal.extension.database import db
 from internal.model import Conversation, Message
 from internal.model.conversation import InvokeFrom, MessageStatus
+from internal.server import create_app as create_flask_app
 from test.api.apps import create_app
 from test.api.assertions import assert_not_found, success_data
 from test.api.chat import chat_app, debug_chat
+from test.conftest import create_member, make_settings
 from test.fakes.openai_server import ChatReply
 
 ZONE = ZoneInfo("Asia/Shanghai")  # ANALYSIS_TIMEZONE's default, which the test apps keep
@@ -153,6 +156,26 @@ def test_figures_are_reused_until_the_app_has_a_newer_message_and_settled_days_a
     data = analysis_of(client, member, app_id)
     assert data["total_messages"]["data"] == 3
     assert data["total_messages_trend"]["y_axis"] == [0, 0, 0, 1, 0, 0, 2]
+
+
+def test_days_start_at_midnight_in_the_configured_zone_and_a_ttl_of_0_never_caches(tmp_path):
+    zone = ZoneInfo("America/New_York")
+    app = create_flask_app(make_settings(
+        tmp_path, analysis=AnalysisSettings(_env_file=None, analysis_timezone="America/New_York", analysis_cache_ttl=0)
+    ))  # fmt: skip
+    client = app.test_client()
+    member = create_member(app, client)
+    app_id = create_app(client, member)
+    today = datetime.now(zone).date()
+    midnights = [datetime.combine(today - timedelta(days=k), time(), tzinfo=zone) for k in range(6, -1, -1)]
+
+    assert analysis_of(client, member, app_id)["total_messages_trend"]["x_axis"] == [int(m.timestamp()) for m in midnights]
+    # Without the page cache, a message dated in the past shows at once, on its New York day.
+    Messages(app, app_id).add(midnights[0] - timedelta(seconds=1), "a", uuid.uuid4(), InvokeFrom.WEB_APP)
+    Messages(app, app_id).add(midnights[0], "a", uuid.uuid4(), InvokeFrom.WEB_APP)
+    data = analysis_of(client, member, app_id)
+    assert data["total_messages"] == {"data": 1, "qoq": 0.0, "pop": 0.0}
+    assert data["total_messages_trend"]["y_axis"] == [1, 0, 0, 0, 0, 0, 0]
 
 
 def test_only_the_owner_sees_an_app_s_analysis(client, member, other_member):
