@@ -12,9 +12,10 @@ from internal.extension.database import db
 from internal.model import Conversation, Message
 from internal.model.conversation import InvokeFrom, MessageStatus
 from internal.server import create_app as create_flask_app
-from test.api.apps import create_app
+from test.api.apps import create_app, publish
 from test.api.assertions import assert_not_found, success_data
 from test.api.chat import chat_app, debug_chat
+from test.api.test_openapi_chat import api_key_of, open_chat
 from test.conftest import create_member, make_settings
 from test.fakes.openai_server import ChatReply
 
@@ -122,22 +123,28 @@ def test_trends_are_the_last_7_days_starting_at_midnight_in_the_configured_zone(
         assert data[name] == {"data": 0, "qoq": 0, "pop": 0}
 
 
-def test_a_debug_chat_shows_at_once_and_stays_after_the_conversation_is_cleared(client, member, llm):
+def test_chats_of_the_debugger_and_the_open_api_show_at_once_and_stay_after_the_debug_conversation_is_cleared(
+    client, member, llm
+):
     app_id, marker = chat_app(client, member)
+    publish(client, member, app_id)
     assert analysis_of(client, member, app_id)["total_messages"]["data"] == 0  # now cached
-    llm.script_chat(marker, ChatReply(text="LLM is a large language model.", usage=(40, 8)))
+    for _ in range(2):  # a scripted reply answers one model call
+        llm.script_chat(marker, ChatReply(text="LLM is a large language model.", usage=(40, 8)))
 
     debug_chat(client, member, app_id, "What is an LLM?")
+    resp = open_chat(client, api_key_of(client, member), app_id=app_id, query="What is an LLM?", stream=False)
+    assert success_data(resp)["answer"] == "LLM is a large language model."
 
     data = analysis_of(client, member, app_id)
-    assert data["total_messages"]["data"] == 1
-    assert data["active_accounts"]["data"] == 1
+    assert data["total_messages"]["data"] == 2
+    assert data["active_accounts"]["data"] == 2  # the account, and the open API's end user
     assert data["avg_of_conversation_messages"]["data"] == 1.0
     assert data["token_output_rate"]["data"] > 0
-    assert data["total_messages_trend"]["y_axis"][-1] == 1
+    assert data["total_messages_trend"]["y_axis"][-1] == 2
 
     success_data(client.post(f"/apps/{app_id}/conversations/delete-debug-conversation", headers=member.headers))
-    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 1
+    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 2
 
 
 def test_figures_are_reused_until_the_app_has_a_newer_message_and_settled_days_are_summarised_once(app, client, member):
