@@ -9,6 +9,7 @@ import secrets
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
 from pydantic import Field, field_validator
@@ -244,6 +245,22 @@ class SandboxSettings(_Group):
     code_sandbox_max_concurrent_runs: int = Field(32, ge=1, le=1024, description="Runs one process executes at once; more wait")
 
 
+class AnalysisSettings(_Group):
+    """An app's analysis page (§14): the time zone its days start in and how long figures are reused."""
+
+    analysis_timezone: str = Field("Asia/Shanghai", description="IANA time zone whose midnights split the analysis into days")
+    analysis_cache_ttl: int = Field(60, ge=0, le=3600, description="Seconds an app's figures are reused; 0: never cached")
+
+    @field_validator("analysis_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Asia/Shanghai") from None
+        return value
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -263,6 +280,7 @@ class Settings(_Group):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     wechat: WechatSettings = Field(default_factory=WechatSettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     @property
     def is_production(self) -> bool:

@@ -16,6 +16,7 @@ from injector import inject
 
 from internal.handler.account_handler import AccountHandler
 from internal.handler.ai_handler import AIHandler
+from internal.handler.analysis_handler import AnalysisHandler
 from internal.handler.api_key_handler import ApiKeyHandler
 from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app_handler import AppHandler
@@ -69,6 +70,7 @@ class Router:
     wechat_config_handler: WechatConfigHandler
     workflow_handler: WorkflowHandler
     workflow_debug_handler: WorkflowDebugHandler
+    analysis_handler: AnalysisHandler
     open_api_routes: OpenApiRoutes
     web_app_routes: WebAppRoutes
     webhook_routes: WebhookRoutes
@@ -210,6 +212,8 @@ class Router:
             # beyond the contract: the stored runs
             ("GET", "/workflows/<uuid:workflow_id>/runs", self.workflow_debug_handler.get_workflow_runs_with_page),
             ("GET", "/workflows/<uuid:workflow_id>/runs/<uuid:run_id>", self.workflow_debug_handler.get_workflow_run),
+            # 14 analysis
+            ("GET", "/analysis/<uuid:app_id>", self.analysis_handler.get_app_analysis),
             # 12 language models (the static icon route before the model route)
             ("GET", "/language-models", self.language_model_handler.get_language_models),
             ("GET", "/language-models/<string:provider_name>/icon", self.language_model_handler.get_language_model_icon),

@@ -7,7 +7,7 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from config import PROJECT_ROOT, Profile, Settings
-from config.settings import DatabaseSettings, SecuritySettings
+from config.settings import AnalysisSettings, DatabaseSettings, SecuritySettings
 from internal.server import create_app
 from test.conftest import make_settings
 
@@ -93,3 +93,9 @@ def test_every_setting_is_documented_in_env_example():
         if isinstance(group, type) and issubclass(group, BaseSettings):
             names |= {field_name.upper() for field_name in group.model_fields}
     assert names - documented == set()
+
+
+def test_the_analysis_time_zone_must_be_a_known_one():
+    with pytest.raises(ValueError, match="analysis_timezone"):
+        AnalysisSettings(_env_file=None, analysis_timezone="Mars/Olympus_Mons")
+    assert AnalysisSettings(_env_file=None, analysis_timezone="America/New_York").analysis_timezone == "America/New_York"
