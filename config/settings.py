@@ -244,6 +244,35 @@ class SandboxSettings(_Group):
     code_sandbox_max_concurrent_runs: int = Field(32, ge=1, le=1024, description="Runs one process executes at once; more wait")
 
 
+class SpeechToTextProvider(str, Enum):
+    OPENAI = "openai"
+    NONE = "none"
+
+
+class TextToSpeechProvider(str, Enum):
+    OPENAI = "openai"
+    ESPEAK = "espeak"
+    NONE = "none"
+
+
+class SpeechSettings(_Group):
+    """Speech to text and back (llmops-api.md §16): an OpenAI-compatible audio endpoint, or
+    espeak-ng on this machine for text to speech. SPEECH_API_BASE/KEY default to OPENAI_API_*."""
+
+    speech_to_text_provider: SpeechToTextProvider = Field(
+        SpeechToTextProvider.OPENAI, description="openai: POST {base}/audio/transcriptions; none: refused"
+    )
+    speech_to_text_model: str = Field("whisper-1", min_length=1)
+    text_to_speech_provider: TextToSpeechProvider = Field(
+        TextToSpeechProvider.OPENAI, description="openai: POST {base}/audio/speech; espeak: the espeak-ng binary; none: refused"
+    )
+    text_to_speech_model: str = Field("tts-1", min_length=1)
+    speech_api_base: str = Field("", description="OpenAI-compatible base URL of both; empty: OPENAI_API_BASE")
+    speech_api_key: str = Field("", description="Its key; empty: OPENAI_API_KEY")
+    speech_timeout: float = Field(60.0, gt=0, description="Seconds one transcription or one sentence's synthesis may take")
+    espeak_binary: str = Field("espeak-ng", min_length=1, description="Path or name of the espeak-ng program (TEXT_TO_SPEECH_PROVIDER=espeak)")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -263,6 +292,7 @@ class Settings(_Group):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     wechat: WechatSettings = Field(default_factory=WechatSettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     @property
     def is_production(self) -> bool:
