@@ -36,6 +36,7 @@ from config.settings import (
     StorageSettings,
     VectorStoreSettings,
     SandboxSettings,
+    SpeechSettings,
     WechatSettings,
 )
 from internal.server import create_app
@@ -73,6 +74,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "open_api": OpenApiSettings(_env_file=None),
         "sandbox": SandboxSettings(_env_file=None),
         "wechat": WechatSettings(_env_file=None),
+        "speech": SpeechSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
