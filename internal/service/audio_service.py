@@ -15,6 +15,7 @@ from internal.core.speech.audio_codec import MP3, InvalidAudio, inspect_audio, t
 from internal.core.speech.sentences import split_sentences
 from internal.exception import FailException, ValidateErrorException
 from internal.model.app import AppConfigKind
+from internal.schema.audio import MAX_AUDIO_SIZE
 from internal.model.conversation import InvokeFrom
 
 from .app_config_service import AppConfigService
@@ -54,6 +55,8 @@ class AudioService(BaseService):
             audio_format = inspect_audio(data)
             if not audio_format.provider_reads:
                 data, audio_format = transcode_to_mp3(data, audio_format), MP3
+                if len(data) > MAX_AUDIO_SIZE:
+                    raise InvalidAudio("录音过长，无法识别")
         except InvalidAudio as exc:
             raise ValidateErrorException(f"file: {exc}") from None
         recording = Recording(data, f"audio{audio_format.extension}", audio_format.mime_type)

@@ -236,3 +236,16 @@ def test_a_provider_error_ends_the_stream_with_an_error_event(client, member, ll
     assert [e["event"] for e in events] == ["error"]
     assert "tts is down" in events[0]["data"]["message"]
     assert len(llm.speech_requests()) == before + 1
+
+
+def test_a_web_app_message_of_an_app_no_longer_published_is_not_read(client, member, llm):
+    app_id, marker = chat_app(client, member, text_to_speech=TTS_ON)
+    publish(client, member, app_id)
+    token = web_app(client, member, app_id)["token"]
+    llm.script_chat(marker, "发布时的回答在这里。")
+    events = read_events(client.post(f"/web-apps/{token}/chat", json={"query": "你好"}, headers=member.headers))
+    success_data(client.post(f"/apps/{app_id}/cancel-publish", headers=member.headers))
+
+    resp = speak(client, member, events[0]["data"]["message_id"])
+    assert_fail(resp)
+    assert "未发布" in resp.json["message"]

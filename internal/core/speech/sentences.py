@@ -5,8 +5,9 @@ import re
 
 # Sentence ends: CJK and Latin terminators, a "." only before whitespace (not "3.14"), line breaks.
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;…])|(?<=\.)(?=\s)|\n+")
-# Markdown marks that would be read out loud.
-_MARKUP = re.compile(r"```[^\n]*|[`*#>|]+|!?\[([^\]]*)\]\([^)]*\)")
+# Markdown that would be read out loud: fences, emphasis, headings, bullets, quotes, table bars;
+# a link or image keeps its text.
+_MARKUP = re.compile(r"```[^\n]*|[`*|]+|^[ \t]*(?:#+|[-+>])[ \t]+|!?\[([^\]]*)\]\([^)]*\)", re.MULTILINE)
 # Pieces shorter than this join the next one: one request per "1." or "OK." wastes round trips.
 MIN_SENTENCE_CHARS = 6
 # OpenAI's /audio/speech takes at most 4096 characters of input.
@@ -14,11 +15,11 @@ MAX_SENTENCE_CHARS = 4096
 
 
 def split_sentences(text: str) -> list[str]:
-    plain = _MARKUP.sub(lambda match: match.group(1) or " ", text)
+    plain = _MARKUP.sub(lambda match: match.group(1) or "", text)
     sentences: list[str] = []
     pending = ""
     for piece in _SENTENCE_END.split(plain):
-        pending = _join(pending, piece.strip())
+        pending = _join(pending, " ".join(piece.split()))
         if len(pending) >= MIN_SENTENCE_CHARS:
             sentences.extend(_cut(pending))
             pending = ""
