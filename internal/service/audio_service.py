@@ -51,6 +51,8 @@ class AudioService(BaseService):
 
     def audio_to_text(self, data: bytes) -> str:
         _ensure(self.speech_to_text)
+        # Decoding and the provider call are slow: no transaction (the caller's account) stays open.
+        self.db.session.commit()
         try:
             audio_format = inspect_audio(data)
             if not audio_format.provider_reads:
