@@ -260,6 +260,34 @@ class AnalysisSettings(_Group):
             raise ValueError("expected an IANA time zone such as Asia/Shanghai") from None
         return value
 
+class SpeechToTextProvider(str, Enum):
+    OPENAI = "openai"
+    NONE = "none"
+
+
+class TextToSpeechProvider(str, Enum):
+    OPENAI = "openai"
+    ESPEAK = "espeak"
+    NONE = "none"
+
+
+class SpeechSettings(_Group):
+    """Speech to text and back (llmops-api.md §16): an OpenAI-compatible audio endpoint, or
+    espeak-ng on this machine for text to speech. SPEECH_API_BASE/KEY default to OPENAI_API_*."""
+
+    speech_to_text_provider: SpeechToTextProvider = Field(
+        SpeechToTextProvider.OPENAI, description="openai: POST {base}/audio/transcriptions; none: refused"
+    )
+    speech_to_text_model: str = Field("whisper-1", min_length=1)
+    text_to_speech_provider: TextToSpeechProvider = Field(
+        TextToSpeechProvider.OPENAI, description="openai: POST {base}/audio/speech; espeak: the espeak-ng binary; none: refused"
+    )
+    text_to_speech_model: str = Field("tts-1", min_length=1)
+    speech_api_base: str = Field("", description="OpenAI-compatible base URL of both; empty: OPENAI_API_BASE")
+    speech_api_key: str = Field("", description="Its key; empty: OPENAI_API_KEY")
+    speech_timeout: float = Field(60.0, gt=0, description="Seconds one transcription or one sentence's synthesis may take")
+    espeak_binary: str = Field("espeak-ng", min_length=1, description="Path or name of the espeak-ng program (TEXT_TO_SPEECH_PROVIDER=espeak)")
+
 
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
@@ -281,6 +309,7 @@ class Settings(_Group):
     wechat: WechatSettings = Field(default_factory=WechatSettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
+    speech: SpeechSettings = Field(default_factory=SpeechSettings)
 
     @property
     def is_production(self) -> bool:

@@ -37,6 +37,7 @@ from config.settings import (
     StorageSettings,
     VectorStoreSettings,
     SandboxSettings,
+    SpeechSettings,
     WechatSettings,
 )
 from internal.server import create_app
@@ -75,6 +76,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "sandbox": SandboxSettings(_env_file=None),
         "wechat": WechatSettings(_env_file=None),
         "analysis": AnalysisSettings(_env_file=None),
+        "speech": SpeechSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}

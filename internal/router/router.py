@@ -18,6 +18,7 @@ from internal.handler.account_handler import AccountHandler
 from internal.handler.ai_handler import AIHandler
 from internal.handler.analysis_handler import AnalysisHandler
 from internal.handler.api_key_handler import ApiKeyHandler
+from internal.handler.audio_handler import AudioHandler
 from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app_handler import AppHandler
 from internal.handler.app_publish_handler import AppPublishHandler
@@ -67,6 +68,7 @@ class Router:
     debug_conversation_handler: DebugConversationHandler
     conversation_handler: ConversationHandler
     ai_handler: AIHandler
+    audio_handler: AudioHandler
     wechat_config_handler: WechatConfigHandler
     workflow_handler: WorkflowHandler
     workflow_debug_handler: WorkflowDebugHandler
@@ -265,6 +267,9 @@ class Router:
             ("POST", "/openapi/api-keys/<uuid:api_key_id>", self.api_key_handler.update_api_key),
             ("POST", "/openapi/api-keys/<uuid:api_key_id>/delete", self.api_key_handler.delete_api_key),
             ("POST", "/openapi/api-keys/<uuid:api_key_id>/is-active", self.api_key_handler.update_api_key_is_active),
+            # 16 speech to text and back
+            ("POST", "/audio/audio-to-text", self.audio_handler.audio_to_text),
+            ("POST", "/audio/message-to-audio", self.audio_handler.message_to_audio),
             # 17 WeChat official account (the webhook authenticates by WeChat's signature)
             ("GET", "/platform/<uuid:app_id>/wechat-config", self.wechat_config_handler.get_wechat_config),
             ("POST", "/platform/<uuid:app_id>/wechat-config", self.wechat_config_handler.update_wechat_config),

@@ -13,6 +13,7 @@ from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
 from internal.core.language_model.catalog import LanguageModelCatalog
+from internal.core.speech import SpeechToText, TextToSpeech, create_speech_to_text, create_text_to_speech
 from internal.extension.run_queue import RunQueue, create_run_queue
 from internal.extension.celery_app import init_celery
 from internal.extension.database import SQLAlchemy, db
@@ -65,6 +66,8 @@ class InfrastructureModule(Module):
         binder.bind(RunSlots, to=create_run_slots(self.settings))
         binder.bind(ObjectStorage, to=create_object_storage(self.settings))
         binder.bind(Embeddings, to=create_embeddings(self.settings))
+        binder.bind(SpeechToText, to=create_speech_to_text(self.settings))
+        binder.bind(TextToSpeech, to=create_text_to_speech(self.settings))
         binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))
 
 

@@ -10,17 +10,15 @@ from dataclasses import dataclass
 from injector import inject
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from sqlalchemy import select
 
 from config import Settings
 from internal.core.agent import prompts
 from internal.core.agent.agent_runner import describe_error
 from internal.core.language_model.factory import LanguageModelFactory
-from internal.exception import FailException, NotFoundException, ValidateErrorException
-from internal.model import Message
-from internal.model.conversation import ACCOUNT_CHANNELS
+from internal.exception import FailException, ValidateErrorException
 
 from .base_service import BaseService
+from .conversation_service import ConversationService
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +54,7 @@ def parse_questions(reply: str) -> list[str]:
 class AIService(BaseService):
     settings: Settings
     model_factory: LanguageModelFactory
+    conversation_service: ConversationService
 
     def optimize_prompt(self, prompt: str) -> Iterator[PromptChunk]:
         """Refuses a misconfigured helper model at once; the returned iterator then streams the
@@ -66,16 +65,7 @@ class AIService(BaseService):
         return self._stream_rewrite(llm, prompt)
 
     def suggested_questions(self, account_id: uuid.UUID, message_id: uuid.UUID) -> list[str]:
-        message = self.db.session.scalar(
-            select(Message).where(
-                Message.id == message_id,
-                Message.created_by == account_id,
-                Message.invoke_from.in_(ACCOUNT_CHANNELS),
-                Message.is_deleted.is_(False),
-            )
-        )
-        if message is None:
-            raise NotFoundException(MESSAGE_NOT_FOUND)
+        message = self.conversation_service.get_own_message(account_id, message_id, MESSAGE_NOT_FOUND)
         prompt = prompts.SUGGESTED_QUESTIONS_PROMPT.format(query=message.query, answer=message.answer)
         llm = self._helper_model()
         # The model call happens outside any open transaction.

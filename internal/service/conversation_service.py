@@ -49,6 +49,23 @@ class ConversationService(BaseService):
             raise NotFoundException(CONVERSATION_NOT_FOUND)
         return conversation
 
+    def get_own_message(
+        self, account_id: uuid.UUID, message_id: uuid.UUID, not_found: str = MESSAGE_NOT_FOUND
+    ) -> Message:
+        """A non-deleted message of the account's own debug or web app conversations (the rule
+        of §8.2 and §16.2); missing, deleted and foreign look the same."""
+        message = self.db.session.scalar(
+            select(Message).where(
+                Message.id == message_id,
+                Message.created_by == account_id,
+                Message.invoke_from.in_(ACCOUNT_CHANNELS),
+                Message.is_deleted.is_(False),
+            )
+        )
+        if message is None:
+            raise NotFoundException(not_found)
+        return message
+
     def get_messages(
         self, account_id: uuid.UUID, conversation_id: uuid.UUID, cursor: int, req: PageReq
     ) -> MessagePage:

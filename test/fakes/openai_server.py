@@ -7,10 +7,18 @@ Implemented:
 - POST /v1/chat/completions, plain and streamed (SSE), with tool calls and usage. Tests script
   replies with `script_chat(match, ChatReply(...))`; anything unscripted gets "Echo: <last user
   message>". `chat_requests()` returns the request bodies received.
+- POST /v1/audio/transcriptions (multipart `file` + `model`): the file must decode as audio of a
+  format OpenAI takes; answers `{"text"}` from `script_transcription(...)`, else "transcript
+  of <file name>". `transcriptions()` returns the parsed uploads.
+- POST /v1/audio/speech (JSON `model`, `input`, `voice`): streams a real MP3 (a tone whose pitch
+  depends on the input, `speech_audio(input)`) in chunks of `speech_chunk_bytes`.
 """
 
 import base64
+import email.parser
+import email.policy
 import hashlib
+import io
 import json
 import math
 import re
@@ -23,6 +31,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.client import responses as http_reasons
 
+import av
+import av.error
+
+from .audio_clips import tone
 from .http_server import DropConnection, FakeServer, RecordedRequest, Reply
 
 DEFAULT_DIMENSIONS = 256
@@ -184,6 +196,8 @@ class FakeOpenAI(FakeServer):
         self.routes: dict[str, Callable[[RecordedRequest], Reply]] = {
             "POST /v1/embeddings": self.embeddings,
             "POST /v1/chat/completions": self.chat_completions,
+            "POST /v1/audio/transcriptions": self.audio_transcriptions,
+            "POST /v1/audio/speech": self.audio_speech,
         }
         self._scripted: deque[tuple[str, Reply, float]] = deque()
         self._scripted_lock = threading.Lock()
@@ -192,6 +206,11 @@ class FakeOpenAI(FakeServer):
         self._chat_lock = threading.Lock()
         # Seconds each embeddings request takes, so a test can catch a build half-way.
         self.embedding_delay = 0.0
+        self._audio_lock = threading.Lock()
+        self._transcripts: deque[str] = deque()
+        self._transcriptions: list[Transcription] = []
+        self._speech_audio: dict[str, bytes] = {}
+        self.speech_chunk_bytes = 1000
 
     @property
     def api_base(self) -> str:
@@ -226,6 +245,28 @@ class FakeOpenAI(FakeServer):
         with self._chat_lock:
             bodies = list(self._chat_bodies)
         return [body for body in bodies if _matches(match, body)]
+
+    def script_transcription(self, *texts: str) -> None:
+        """The next transcription requests answer these texts, one each, in order."""
+        with self._audio_lock:
+            self._transcripts.extend(texts)
+
+    def transcriptions(self) -> list["Transcription"]:
+        """The transcription requests received, parsed, in arrival order."""
+        with self._audio_lock:
+            return list(self._transcriptions)
+
+    def speech_requests(self) -> list[dict]:
+        """JSON bodies of the /audio/speech requests received, in arrival order."""
+        return [request.json() for request in self.requests_to("POST /v1/audio/speech")]
+
+    def speech_audio(self, text: str) -> bytes:
+        """The MP3 the fake answers for `text`: the same bytes every time."""
+        with self._audio_lock:
+            if text not in self._speech_audio:
+                frequency = 200 + int(hashlib.sha256(text.encode()).hexdigest(), 16) % 800
+                self._speech_audio[text] = tone("mp3", frequency=frequency, seconds=0.3)
+            return self._speech_audio[text]
 
     def reset_chat(self) -> None:
         with self._chat_lock:
@@ -325,6 +366,41 @@ class FakeOpenAI(FakeServer):
             return Reply(200, _cut_short(json.dumps(completion).encode()), {"Content-Type": "application/json"})
         return Reply(200, completion)
 
+    def audio_transcriptions(self, request: RecordedRequest) -> Reply:
+        fields, files = _multipart(request)
+        if "file" not in files:
+            return Reply(400, error_body("you must provide a file", param="file"))
+        if not fields.get("model"):
+            return Reply(400, error_body("you must provide a model parameter", param="model"))
+        filename, content_type, data = files["file"]
+        if filename.rsplit(".", 1)[-1].lower() not in TRANSCRIPTION_FORMATS:
+            return Reply(400, error_body(f"Invalid file format. Supported formats: {list(TRANSCRIPTION_FORMATS)}", param="file"))
+        if not _decodes(data):
+            return Reply(400, error_body("Audio file might be corrupted or unsupported", param="file"))
+        with self._audio_lock:
+            self._transcriptions.append(Transcription(fields, filename, content_type, data))
+            text = self._transcripts.popleft() if self._transcripts else f"transcript of {filename}"
+        return Reply(200, {"text": text})
+
+    def audio_speech(self, request: RecordedRequest) -> Reply:
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not body.get("model"):
+            return Reply(400, error_body("you must provide a model parameter", param="model"))
+        text = body.get("input")
+        if not isinstance(text, str) or not text or len(text) > 4096:
+            return Reply(400, error_body("input must be a string of 1 to 4096 characters", param="input"))
+        if body.get("voice") not in SPEECH_VOICES:
+            return Reply(400, error_body(f"voice must be one of {list(SPEECH_VOICES)}", param="voice"))
+        if body.get("response_format", "mp3") != "mp3":
+            return Reply(400, error_body("the fake only speaks mp3", param="response_format"))
+        audio = self.speech_audio(text)
+        size = self.speech_chunk_bytes
+        chunks = (audio[start : start + size] for start in range(0, len(audio), size))
+        return Reply(200, chunks, {"Content-Type": "audio/mpeg"})
+
     def _take_chat_reply(self, body: dict) -> ChatReply | None:
         with self._chat_lock:
             for script in self._chat_scripts:
@@ -334,6 +410,48 @@ class FakeOpenAI(FakeServer):
                         self._chat_scripts.remove(script)
                     return reply
         return None
+
+
+# What OpenAI's /audio/transcriptions and /audio/speech accept.
+TRANSCRIPTION_FORMATS = ("flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm")
+SPEECH_VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer")
+
+
+@dataclass
+class Transcription:
+    """One transcription request: its form fields, and the uploaded file."""
+
+    fields: dict[str, str]
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def _multipart(request: RecordedRequest) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
+    """A multipart/form-data body as (fields, files: name -> (file name, content type, bytes))."""
+    head = f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.body)
+    fields, files = {}, {}
+    if not message.is_multipart():
+        return fields, files
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename is not None:
+            files[name] = (filename, part.get_content_type(), payload)
+        else:
+            fields[name] = payload.decode()
+    return fields, files
+
+
+def _decodes(data: bytes) -> bool:
+    """Whether the bytes decode as audio (the real API refuses what FFmpeg cannot read)."""
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            return any(True for _ in container.decode(audio=0))
+    except (av.error.FFmpegError, IndexError):
+        return False
 
 
 def _last_user_text(body: dict) -> str:
