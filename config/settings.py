@@ -260,6 +260,7 @@ class AnalysisSettings(_Group):
             raise ValueError("expected an IANA time zone such as Asia/Shanghai") from None
         return value
 
+
 class SpeechToTextProvider(str, Enum):
     OPENAI = "openai"
     NONE = "none"
