@@ -244,6 +244,17 @@ class SandboxSettings(_Group):
     code_sandbox_max_concurrent_runs: int = Field(32, ge=1, le=1024, description="Runs one process executes at once; more wait")
 
 
+class AssistantAgentSettings(_Group):
+    """The home page's assistant agent (llmops-api.md §13). Both empty: the first provider of the
+    catalog that is configured (its API key set; Ollama: its API base set) with its default model."""
+
+    assistant_agent_provider: str = Field("", description="Provider name in the model catalog, e.g. openai")
+    assistant_agent_model: str = Field("", description="Model name of that provider; empty: its default model")
+    assistant_agent_app_icon: str = Field(
+        "", description="Icon URL of the apps the assistant creates; empty: the built-in icon this API serves"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -263,6 +274,7 @@ class Settings(_Group):
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
     wechat: WechatSettings = Field(default_factory=WechatSettings)
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
+    assistant_agent: AssistantAgentSettings = Field(default_factory=AssistantAgentSettings)
 
     @property
     def is_production(self) -> bool:

@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 from config import Profile, Settings
 from config.settings import (
     EmbeddingProvider,
+    AssistantAgentSettings,
     AgentSettings,
     BuiltinToolSettings,
     CelerySettings,
@@ -73,6 +74,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "open_api": OpenApiSettings(_env_file=None),
         "sandbox": SandboxSettings(_env_file=None),
         "wechat": WechatSettings(_env_file=None),
+        "assistant_agent": AssistantAgentSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
