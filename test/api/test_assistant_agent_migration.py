@@ -12,8 +12,11 @@ from internal.model import Account, ApiKey, App, Conversation, Message, MessageA
 from internal.model.conversation import InvokeFrom
 from internal.server.http import MIGRATIONS_DIR
 from test.api.apps import create_app as create_app_via_api
-from test.api.test_api_key_migration import fresh_app  # noqa: F401  (the fixture: SQLite and PostgreSQL)
+from test.api import test_api_key_migration
 from test.conftest import create_member
+
+# An application on a database of its own, SQLite and PostgreSQL.
+fresh_app = test_api_key_migration.fresh_app
 
 BEFORE = "d3f8a1c6b2e0"
 COUNTED = (Account, ApiKey, App, Conversation, Message, MessageAgentThought)
@@ -39,7 +42,7 @@ def _counts() -> dict[str, int]:
     return {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in COUNTED}
 
 
-def test_rows_survive_the_upgrade_and_the_downgrade_drops_only_the_assistants(fresh_app):  # noqa: F811
+def test_rows_survive_the_upgrade_and_the_downgrade_drops_only_the_assistants(fresh_app):
     client = fresh_app.test_client()
     member = create_member(fresh_app, client)
     app_id = uuid.UUID(create_app_via_api(client, member))
