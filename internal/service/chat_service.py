@@ -5,9 +5,10 @@ A turn is (app, configuration, caller, channel, conversation, stream or blocking
 runs the app's draft configuration and only for the app's owner; every other channel runs the
 published one (who may reach the app is the door's rule: the open API the key owner's apps, a
 web app anyone signed in). The assistant agent runs a configuration of its own (`ChatConfig`) on
-no app: its conversations and messages have no `app_id`. The caller is an account or an end user; a conversation named by the
-request must be the caller's, on this app and channel. Everything that can be refused is checked
-before the run starts, so a stream never opens for bad input.
+no app: its conversations and messages have no `app_id`. The caller is an account or an end
+user; a conversation named by the request must be the caller's, on this app (or no app) and
+channel. Everything that can be refused is checked before the run starts, so a stream never
+opens for bad input.
 
 The request thread loads the turn's context in one query, builds the agent and starts the run on
 a kept thread; the run gets ids and plain values only, never ORM rows. The run stores the message
