@@ -290,6 +290,17 @@ class SpeechSettings(_Group):
     espeak_binary: str = Field("espeak-ng", min_length=1, description="Path or name of the espeak-ng program (TEXT_TO_SPEECH_PROVIDER=espeak)")
 
 
+class AssistantAgentSettings(_Group):
+    """The home page's assistant agent (llmops-api.md §13). Both empty: the first provider of the
+    catalog that is configured (its API key set; Ollama: its API base set) with its default model."""
+
+    assistant_agent_provider: str = Field("", description="Provider name in the model catalog, e.g. openai")
+    assistant_agent_model: str = Field("", description="Model name of that provider; empty: its default model")
+    assistant_agent_app_icon: str = Field(
+        "", description="Icon URL of the apps the assistant creates; empty: the built-in icon this API serves"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -311,6 +322,7 @@ class Settings(_Group):
     workflow: WorkflowSettings = Field(default_factory=WorkflowSettings)
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
+    assistant_agent: AssistantAgentSettings = Field(default_factory=AssistantAgentSettings)
 
     @property
     def is_production(self) -> bool:

@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 from config import Profile, Settings
 from config.settings import (
     EmbeddingProvider,
+    AssistantAgentSettings,
     AgentSettings,
     AnalysisSettings,
     BuiltinToolSettings,
@@ -77,6 +78,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "wechat": WechatSettings(_env_file=None),
         "analysis": AnalysisSettings(_env_file=None),
         "speech": SpeechSettings(_env_file=None),
+        "assistant_agent": AssistantAgentSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}

@@ -22,6 +22,9 @@ class Account(db.Model):
     # Access tokens carry the version they were issued under; changing the password moves it on,
     # which refuses every token issued before (but the one that made the change).
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The account's conversation with the assistant agent (llmops-api.md §13); NULL: the next
+    # assistant chat starts a new one.
+    assistant_agent_conversation_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -42,7 +42,8 @@ class Conversation(db.Model):
     __table_args__ = (Index("ix_conversation_app_id_created_by", "app_id", "created_by"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    app_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"))
+    # NULL for the assistant agent's conversations, which run on no app.
+    app_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(255), default=DEFAULT_CONVERSATION_NAME)
     # The long-term memory: a running summary of the conversation so far.
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -71,7 +72,8 @@ class Message(db.Model):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    app_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), index=True)
+    # NULL for the assistant agent's messages (as their conversation's).
+    app_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), index=True)
     conversation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("conversation.id", ondelete="CASCADE"))
     invoke_from: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
@@ -99,7 +101,7 @@ class MessageAgentThought(db.Model):
     __table_args__ = (Index("ix_message_agent_thought_message_id_position", "message_id", "position"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    app_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("app.id", ondelete="CASCADE"), index=True)
     conversation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("conversation.id", ondelete="CASCADE"))
     message_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("message.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)

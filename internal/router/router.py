@@ -22,6 +22,7 @@ from internal.handler.audio_handler import AudioHandler
 from internal.handler.api_tool_handler import ApiToolHandler
 from internal.handler.app_handler import AppHandler
 from internal.handler.app_publish_handler import AppPublishHandler
+from internal.handler.assistant_agent_handler import AssistantAgentHandler
 from internal.handler.auth_handler import AuthHandler
 from internal.handler.builtin_app_handler import BuiltinAppHandler
 from internal.handler.builtin_tool_handler import BuiltinToolHandler
@@ -73,6 +74,7 @@ class Router:
     workflow_handler: WorkflowHandler
     workflow_debug_handler: WorkflowDebugHandler
     analysis_handler: AnalysisHandler
+    assistant_agent_handler: AssistantAgentHandler
     open_api_routes: OpenApiRoutes
     web_app_routes: WebAppRoutes
     webhook_routes: WebhookRoutes
@@ -216,6 +218,16 @@ class Router:
             ("GET", "/workflows/<uuid:workflow_id>/runs/<uuid:run_id>", self.workflow_debug_handler.get_workflow_run),
             # 14 analysis
             ("GET", "/analysis/<uuid:app_id>", self.analysis_handler.get_app_analysis),
+            # 13 assistant agent (and, beyond the contract, the icon of the apps it creates)
+            ("POST", "/assistant-agent/chat", self.assistant_agent_handler.assistant_agent_chat),
+            ("POST", "/assistant-agent/chat/<uuid:task_id>/stop", self.assistant_agent_handler.stop_assistant_agent_chat),
+            ("GET", "/assistant-agent/messages", self.assistant_agent_handler.get_assistant_agent_messages_with_page),
+            (
+                "POST",
+                "/assistant-agent/delete-conversation",
+                self.assistant_agent_handler.delete_assistant_agent_conversation,
+            ),
+            ("GET", "/assistant-agent/app-icon", self.assistant_agent_handler.get_assistant_agent_app_icon),
             # 12 language models (the static icon route before the model route)
             ("GET", "/language-models", self.language_model_handler.get_language_models),
             ("GET", "/language-models/<string:provider_name>/icon", self.language_model_handler.get_language_model_icon),

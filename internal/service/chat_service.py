@@ -4,9 +4,11 @@ the open API, WeChat or the assistant. Every door is a thin adapter over `ChatSe
 A turn is (app, configuration, caller, channel, conversation, stream or blocking). The debugger
 runs the app's draft configuration and only for the app's owner; every other channel runs the
 published one (who may reach the app is the door's rule: the open API the key owner's apps, a
-web app anyone signed in). The caller is an account or an end user; a conversation named by the
-request must be the caller's, on this app and channel. Everything that can be refused is checked
-before the run starts, so a stream never opens for bad input.
+web app anyone signed in). The assistant agent runs a configuration of its own (`ChatConfig`) on
+no app: its conversations and messages have no `app_id`. The caller is an account or an end
+user; a conversation named by the request must be the caller's, on this app (or no app) and
+channel. Everything that can be refused is checked before the run starts, so a stream never
+opens for bad input.
 
 The request thread loads the turn's context in one query, builds the agent and starts the run on
 a kept thread; the run gets ids and plain values only, never ORM rows. The run stores the message
@@ -42,7 +44,7 @@ from internal.core.run_stream import RunStreamer
 from internal.core.tools.builtin_tools import BuiltinToolFactory
 from internal.exception import FailException, NotFoundException
 from internal.extension.database import utcnow
-from internal.model import App, AppConfig, Conversation, Message, MessageAgentThought
+from internal.model import Account, App, AppConfig, Conversation, Message, MessageAgentThought
 from internal.model.app import AppConfigKind
 from internal.model.conversation import DEFAULT_CONVERSATION_NAME, InvokeFrom, MessageStatus
 
@@ -64,10 +66,12 @@ CONVERSATION_NAME_LENGTH = 75
 __all__ = [
     "AgentStream",
     "ChatCaller",
+    "ChatConfig",
     "ChatRequest",
     "ChatResult",
     "ChatService",
     "InvokeFrom",
+    "point_assistant_conversation",
     "point_debug_conversation",
 ]
 
@@ -97,16 +101,29 @@ class ChatCaller:
         return conversation.created_by == self.id and conversation.end_user_id == self.end_user_id
 
 
+@dataclass(frozen=True)
+class ChatConfig:
+    """A configuration that is no app's (the assistant agent's): app-config values (the keys a
+    turn reads: `model_config`, `dialog_round`, `preset_prompt`, `long_term_memory`,
+    `review_config`) and the tools, already built for the caller."""
+
+    values: dict[str, Any]
+    tools: list[BaseTool]
+
+
 @dataclass
 class ChatRequest:
-    app_id: uuid.UUID
+    # None with `config`: the turn runs on no app.
+    app_id: uuid.UUID | None
     # The debugger runs the draft configuration, every other channel the published one.
     invoke_from: InvokeFrom
     caller: ChatCaller
     query: str
     # None: a new conversation for this caller (the debugger: the app's debug conversation,
-    # started when it has none); else one of the caller's on this app and channel.
+    # started when it has none); else one of the caller's on this app (or no app) and channel.
     conversation_id: uuid.UUID | None = None
+    # Set: the turn runs this configuration instead of an app's.
+    config: ChatConfig | None = None
     image_urls: list[str] = field(default_factory=list)
     # Earlier rounds the caller brings along for a new conversation (the OpenAI-compatible
     # API's `messages`), oldest first; a named conversation's own history is used instead.
@@ -150,7 +167,7 @@ class ChatResult:
 class _TurnRecord:
     """What the run's thread stores for its turn: ids and plain values only."""
 
-    app_id: uuid.UUID
+    app_id: uuid.UUID | None
     conversation_id: uuid.UUID
     message_id: uuid.UUID
     invoke_from: str
@@ -165,6 +182,15 @@ def point_debug_conversation(apps: ColumnElement[bool], conversation_id: uuid.UU
     """Set which conversation the matching apps debug in (None: none). Chatting is not editing
     an app, so its updated_at stays."""
     return update(App).where(apps).values(debug_conversation_id=conversation_id, updated_at=App.updated_at)
+
+
+def point_assistant_conversation(accounts: ColumnElement[bool], conversation_id: uuid.UUID | None) -> Update:
+    """Set which conversation the matching accounts talk to the assistant agent in (None: none)."""
+    return (
+        update(Account)
+        .where(accounts)
+        .values(assistant_agent_conversation_id=conversation_id, updated_at=Account.updated_at)
+    )
 
 
 def _context_statement(conversation_id: ColumnElement):
@@ -236,9 +262,10 @@ class ChatService(BaseService):
         """Stops one of the caller's runs; False when the caller has no such run."""
         return self.run_streamer.stop(task_id, caller.task_owner)
 
-    def new_conversation(self, app_id: uuid.UUID, invoke_from: InvokeFrom, caller: ChatCaller) -> Conversation:
-        """A new conversation of the caller (the debugger's becomes the app's debug conversation).
-        The caller commits: a chat refused before it starts leaves no conversation behind."""
+    def new_conversation(self, app_id: uuid.UUID | None, invoke_from: InvokeFrom, caller: ChatCaller) -> Conversation:
+        """A new conversation of the caller (the debugger's becomes the app's debug conversation,
+        the assistant's the account's assistant conversation). The caller commits: a chat refused
+        before it starts leaves no conversation behind."""
         conversation = Conversation(
             id=uuid.uuid4(),
             app_id=app_id,
@@ -249,6 +276,8 @@ class ChatService(BaseService):
         self.db.session.add(conversation)
         if invoke_from == InvokeFrom.DEBUGGER:
             self.db.session.execute(point_debug_conversation(App.id == app_id, conversation.id))
+        elif invoke_from == InvokeFrom.ASSISTANT_AGENT:
+            self.db.session.execute(point_assistant_conversation(Account.id == caller.account_id, conversation.id))
         return conversation
 
     # --- preparing a turn (request thread) ---------------------------------------------------------
@@ -263,12 +292,17 @@ class ChatService(BaseService):
             raise
 
     def _prepare(self, req: ChatRequest) -> _Turn:
-        app, config, conversation = self._context(req)
-        values, bindings = self.app_config_service.runtime_config(app.account_id, config)
-        agent_config, model = self._agent_config(app, values, bindings)
+        if req.config is None:
+            app, config, conversation = self._context(req)
+            values, bindings = self.app_config_service.runtime_config(app.account_id, config)
+            app_id, tools = app.id, self._tools(app, values, bindings)
+        else:
+            values, tools = req.config.values, req.config.tools
+            app_id, conversation = None, self._conversation_of_no_app(req)
+        agent_config, model = self._agent_config(values, tools)
         new_conversation = conversation is None
         if new_conversation:
-            conversation = self.new_conversation(app.id, req.invoke_from, req.caller)
+            conversation = self.new_conversation(app_id, req.invoke_from, req.caller)
         agent_input = AgentInput(
             task_id=uuid.uuid4(),
             conversation_id=conversation.id,
@@ -282,7 +316,7 @@ class ChatService(BaseService):
             summary=conversation.summary or "",
         )
         record = _TurnRecord(
-            app_id=app.id,
+            app_id=app_id,
             conversation_id=conversation.id,
             message_id=agent_input.message_id,
             invoke_from=str(req.invoke_from),
@@ -320,7 +354,22 @@ class ChatService(BaseService):
             raise NotFoundException(CONVERSATION_NOT_FOUND)
         return app, config, conversation
 
-    def _agent_config(self, app: App, config: dict[str, Any], bindings: Bindings) -> tuple[AgentConfig, ModelEntity]:
+    def _conversation_of_no_app(self, req: ChatRequest) -> Conversation | None:
+        """The named conversation of a turn on no app: the caller's, on this channel."""
+        if req.conversation_id is None:
+            return None
+        conversation = self.db.session.get(Conversation, req.conversation_id)
+        if (
+            conversation is None
+            or conversation.is_deleted
+            or conversation.app_id is not None
+            or conversation.invoke_from != req.invoke_from
+            or not req.caller.owns(conversation)
+        ):
+            raise NotFoundException(CONVERSATION_NOT_FOUND)
+        return conversation
+
+    def _agent_config(self, config: dict[str, Any], tools: list[BaseTool]) -> tuple[AgentConfig, ModelEntity]:
         model_config = config["model_config"]
         resolved = self.model_factory.resolve(
             model_config.get("provider", ""), model_config.get("model", ""), model_config.get("parameters")
@@ -331,7 +380,7 @@ class ChatService(BaseService):
         agent_config = AgentConfig(
             llm=llm,
             native_tool_calling=resolved.model.has_feature(ModelFeature.TOOL_CALL),
-            tools=self._tools(app, config, bindings),
+            tools=tools,
             preset_prompt=config.get("preset_prompt") or "",
             long_term_memory=bool((config.get("long_term_memory") or {}).get("enable")),
             review=ReviewConfig.from_config(config.get("review_config") or {}),

@@ -1,7 +1,7 @@
 """analysis index: an app's messages by time, covering every column the analysis page sums
 
 Revision ID: f6b2d8e4a1c7
-Revises: d3f8a1c6b2e0
+Revises: e4a7c2d9f1b3
 Create Date: 2026-12-07 02:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f6b2d8e4a1c7'
-down_revision = 'd3f8a1c6b2e0'
+down_revision = 'e4a7c2d9f1b3'
 branch_labels = None
 depends_on = None
 
