@@ -73,12 +73,17 @@ class AudioService(BaseService):
         the returned iterator then synthesises the answer one sentence after another."""
         _ensure(self.text_to_speech)
         message = self.conversation_service.get_own_message(account_id, message_id)
-        # The debugger speaks with the draft's voice; the other channels with the published one.
-        kind = AppConfigKind.DRAFT if message.invoke_from == InvokeFrom.DEBUGGER else AppConfigKind.PUBLISHED
-        config = self.app_config_service.get_config(message.app_id, kind)
-        if config is None:
-            raise FailException(APP_NOT_PUBLISHED)
-        settings = default_app_config()["text_to_speech"] | (config.text_to_speech or {})
+        settings = default_app_config()["text_to_speech"]
+        if message.app_id is None:
+            # The home-page assistant has no app configuration: its answers are read with the default voice.
+            settings = settings | {"enable": True}
+        else:
+            # The debugger speaks with the draft's voice; the other channels with the published one.
+            kind = AppConfigKind.DRAFT if message.invoke_from == InvokeFrom.DEBUGGER else AppConfigKind.PUBLISHED
+            config = self.app_config_service.get_config(message.app_id, kind)
+            if config is None:
+                raise FailException(APP_NOT_PUBLISHED)
+            settings = settings | (config.text_to_speech or {})
         if not settings["enable"]:
             raise FailException(TTS_DISABLED)
         conversation_id, answer = message.conversation_id, message.answer

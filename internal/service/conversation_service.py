@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from internal.exception import FailException, NotFoundException
 from internal.model import App, Conversation, Message, MessageAgentThought
 from internal.model.app import AppConfigKind
-from internal.model.conversation import ACCOUNT_CHANNELS
+from internal.model.conversation import ACCOUNT_CHANNELS, InvokeFrom
 from pkg.paginator import PageReq, Paginator, paginate
 
 from .app_base_service import AppBaseService
@@ -52,13 +52,13 @@ class ConversationService(BaseService):
     def get_own_message(
         self, account_id: uuid.UUID, message_id: uuid.UUID, not_found: str = MESSAGE_NOT_FOUND
     ) -> Message:
-        """A non-deleted message of the account's own debug or web app conversations (the rule
-        of §8.2 and §16.2); missing, deleted and foreign look the same."""
+        """A non-deleted message of the account's own debug, web app or assistant conversations
+        (the rule of §8.2 and §16.2); missing, deleted and foreign look the same."""
         message = self.db.session.scalar(
             select(Message).where(
                 Message.id == message_id,
                 Message.created_by == account_id,
-                Message.invoke_from.in_(ACCOUNT_CHANNELS),
+                Message.invoke_from.in_((*ACCOUNT_CHANNELS, InvokeFrom.ASSISTANT_AGENT)),
                 Message.is_deleted.is_(False),
             )
         )

@@ -9,6 +9,7 @@ import uuid
 import pytest
 
 from config.settings import ProviderSettings
+from internal.core.app_config import default_app_config
 from internal.server import create_app
 from test.api.apps import assert_updated, publish, update_draft, web_app
 from test.api.assertions import assert_fail, assert_not_found, assert_validate_error, success_data
@@ -249,3 +250,19 @@ def test_a_web_app_message_of_an_app_no_longer_published_is_not_read(client, mem
     resp = speak(client, member, events[0]["data"]["message_id"])
     assert_fail(resp)
     assert "未发布" in resp.json["message"]
+
+
+def test_the_assistants_answers_are_read_with_the_default_voice_to_their_owner_only(client, member, other_member, llm):
+    tag = f"marker-{uuid.uuid4().hex[:12]}"
+    llm.script_chat(tag, "我是平台助手。我能帮你创建应用。")
+    events = read_events(client.post("/assistant-agent/chat", json={"query": f"你是谁？{tag}"}, headers=member.headers))
+    message_id = events[0]["data"]["message_id"]
+    before = len(llm.speech_requests())
+
+    spoken = read_events(speak(client, member, message_id))
+
+    assert spoken[-1]["event"] == "tts_end" and audio_of(spoken)
+    requests = llm.speech_requests()[before:]
+    assert [r["input"] for r in requests] == ["我是平台助手。", "我能帮你创建应用。"]
+    assert {r["voice"] for r in requests} == {default_app_config()["text_to_speech"]["voice"]}
+    assert_not_found(speak(client, other_member, message_id))
