@@ -8,6 +8,7 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from internal.core.retrieval.dataset_retrieval_tool import TOOL_NAME as DATASET_RETRIEVAL_TOOL
+from internal.core.retrieval.dataset_retrieval_tool import DatasetRetrievalArgs
 
 from .docs_index import DocsIndex
 
@@ -27,10 +28,6 @@ CREATE_APP_DESCRIPTION = (
 )
 
 
-class DocsSearchArgs(BaseModel):
-    query: str = Field(description="What to look up: the user's question or its key phrases")
-
-
 class DocsSearchTool(BaseTool):
     """Named like an app's knowledge-base tool, so its calls show as `dataset_retrieval` events."""
 
@@ -38,7 +35,7 @@ class DocsSearchTool(BaseTool):
 
     name: str = DATASET_RETRIEVAL_TOOL
     description: str = DOCS_SEARCH_DESCRIPTION
-    args_schema: type[BaseModel] = DocsSearchArgs
+    args_schema: type[BaseModel] = DatasetRetrievalArgs
     index: Any = Field(exclude=True, repr=False)
 
     def _run(self, query: str, **_: Any) -> str:
