@@ -10,7 +10,7 @@ import copy
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -169,12 +169,19 @@ class WorkflowRunService(BaseService):
         return tools
 
     def invoke(
-        self, account_id: uuid.UUID, workflow_id: uuid.UUID, stored: dict, graph: Graph, args: dict[str, Any]
+        self,
+        account_id: uuid.UUID,
+        workflow_id: uuid.UUID,
+        stored: dict,
+        graph: Graph,
+        args: dict[str, Any],
+        on_node: Callable[[NodeResult], None] = lambda _result: None,
     ) -> dict[str, Any]:
-        """Runs a published graph to its end (no stream) and returns the end node's outputs."""
+        """Runs a published graph to its end (no stream; `on_node` hears each node as it finishes)
+        and returns the end node's outputs."""
         inputs = coerce_inputs(graph, args)
         deadline = time.monotonic() + self.settings.workflow.workflow_timeout
-        result = self._runner(account_id).run(graph, inputs, deadline=deadline)
+        result = self._runner(account_id).run(graph, inputs, on_node=on_node, deadline=deadline)
         self._store(account_id, workflow_id, WorkflowInvokeFrom.AGENT, stored, inputs, result)
         if result.status != NodeStatus.SUCCEEDED:
             raise FailException(result.error)

@@ -174,8 +174,14 @@ def test_every_kind_of_node_debugged_published_and_called_by_an_agent(app, clien
         "每周三晚上八点上课。",
     )
     events = debug_chat(client, member, app_id, "什么时候上课？")
-    [action] = [e["data"] for e in events if e["event"] == "agent_action"]
-    assert action["tool"] == "course_helper"
+    actions = [e["data"] for e in events if e["event"] == "agent_action"]
+    # Each node of the workflow's run shows as a step (its title as the thought), then the call itself.
+    *steps, action = actions
+    assert {step["thought"] for step in steps} == {n["title"] for n in nodes}
+    assert all(step["tool"] == "course_helper" and isinstance(step["latency"], float) for step in steps)
+    code_step = next(step for step in steps if step["thought"] == "代码")
+    assert code_step["tool_input"] == {"n": 5} and json.loads(code_step["observation"]) == {"total": 10}
+    assert action["tool"] == "course_helper" and action["thought"] == ""
     assert action["tool_input"] == {"query": "什么时候上课", "n": 5}
     assert '"total": 10' in action["observation"]
     agent_call = llm.chat_requests(agent_marker)[0]

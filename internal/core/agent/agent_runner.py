@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from functools import cache
 from typing import Annotated, Any, Literal, Protocol, TypedDict
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from langchain_core.messages.ai import add_ai_message_chunks
 from langchain_core.runnables import RunnableConfig
@@ -31,6 +32,7 @@ from langgraph.types import Command
 
 from internal.core.retrieval.dataset_retrieval_tool import TOOL_NAME as DATASET_RETRIEVAL_TOOL
 from internal.core.text_processing.tokens import count_tokens
+from internal.core.workflow.workflow_tool import WORKFLOW_NODE_EVENT, WorkflowStep
 from internal.model.conversation import MessageStatus
 
 from . import prompts, react
@@ -306,7 +308,7 @@ class AgentRun:
         else:
             try:
                 with self.config.tool_context():
-                    output = tool.invoke(args)
+                    output = tool.invoke(args, config={"callbacks": [_ToolSteps(self)]})
                 observation = output if isinstance(output, str) else json.dumps(output, ensure_ascii=False, default=str)
                 succeeded = True
             except Exception as exc:  # a failing tool is an observation for the model, not a failed run
@@ -315,6 +317,30 @@ class AgentRun:
             kind, tool=name, tool_input=args, observation=observation, latency=time.perf_counter() - started
         )
         return event, succeeded
+
+
+class _ToolSteps(BaseCallbackHandler):
+    """Steps a tool reports while it runs (each node of a workflow an agent called), recorded as
+    `agent_action` events of the run; the tool's own call is recorded when it returns."""
+
+    def __init__(self, run: AgentRun):
+        self.run = run
+
+    def on_custom_event(self, name: str, data: Any, **_: Any) -> None:
+        if name != WORKFLOW_NODE_EVENT or not isinstance(data, WorkflowStep):
+            return
+        result = data.result
+        outcome = result.error or json.dumps(result.outputs, ensure_ascii=False, default=str)
+        self.run.record(
+            self.run.event(
+                AgentEventType.AGENT_ACTION,
+                thought=result.node.title,
+                tool=data.tool,
+                tool_input=result.inputs,
+                observation=outcome,
+                latency=result.latency,
+            )
+        )
 
 
 # --- the graph ------------------------------------------------------------------------------------
