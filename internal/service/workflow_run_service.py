@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from config import Settings
 from internal.core.agent.agent_runner import describe_error
-from internal.core.retrieval.dataset_retrieval_tool import NO_RESULTS, SEPARATOR
+from internal.core.retrieval.dataset_retrieval_tool import combine_segments
 from internal.core.retrieval.entities import QuerySource
 from internal.core.run_stream import RunStreamer
 from internal.core.tools.builtin_tools import BuiltinToolFactory
@@ -228,7 +228,7 @@ class WorkflowRunService(BaseService):
         segments = self.retrieval_service.search(
             account_id, ids, query, config.retrieval_strategy, config.k, config.score, source=QuerySource.APP
         )
-        return SEPARATOR.join(segment.content for segment in segments) if segments else NO_RESULTS
+        return combine_segments(segments)
 
     # --- storing ------------------------------------------------------------------------------------
 

@@ -23,6 +23,11 @@ NO_RESULTS = "No relevant content was found in the knowledge bases."
 SEPARATOR = "\n\n"
 
 
+def combine_segments(segments: Sequence[RetrievedSegment]) -> str:
+    """What a search gives a model: the segments' contents, best first, or a note that none matched."""
+    return SEPARATOR.join(segment.content for segment in segments) if segments else NO_RESULTS
+
+
 class DatasetSearcher(Protocol):
     """What the tool needs from the retrieval service."""
 
@@ -59,8 +64,7 @@ class DatasetRetrievalTool(BaseTool):
     app_id: uuid.UUID | None = None
 
     def _run(self, query: str, **_: Any) -> str:
-        segments = self.retrieve(query)
-        return SEPARATOR.join(segment.content for segment in segments) if segments else NO_RESULTS
+        return combine_segments(self.retrieve(query))
 
     def retrieve(self, query: str) -> list[RetrievedSegment]:
         """The segments themselves, for runtimes that also show them (the `dataset_retrieval` event)."""
