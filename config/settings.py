@@ -301,6 +301,42 @@ class AssistantAgentSettings(_Group):
     )
 
 
+class AIStackSettings(_Group):
+    """AI Stack v2.1 (aistack-api.md): its rate limit, token lifetime and the ports its systems
+    are served on (besides /aistack/<system> on the main server)."""
+
+    aistack_rate_limit: str = Field("100/minute", description="Requests one caller may make to AI Stack's systems, e.g. 100/minute")
+    aistack_token_expires_in: int = Field(3600, ge=60, le=30 * 24 * 3600, description="Seconds a POST /api/auth/token access token lasts")
+    aistack_ports: str = Field(
+        "rag=8011,erp=8013,trends=8014,stock=8015,content=8016,tasks=8017,resources=8018,learning=8019,chat=8020",
+        description="system=port pairs: a request arriving on that port is served by that system at /api/...; empty: none",
+    )
+
+    @field_validator("aistack_rate_limit")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError("expected a rate such as 100/minute") from None
+        return value
+
+    @field_validator("aistack_ports")
+    @classmethod
+    def _ports(cls, value: str) -> str:
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            name, sep, port = pair.partition("=")
+            if not sep or not name.strip() or not port.strip().isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"expected system=port pairs, got {pair!r}")
+        return value
+
+    @property
+    def port_map(self) -> dict[int, str]:
+        """Port → system name."""
+        pairs = (p.strip().partition("=") for p in self.aistack_ports.split(",") if p.strip())
+        return {int(port): name.strip() for name, _, port in pairs}
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -323,6 +359,7 @@ class Settings(_Group):
     analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     assistant_agent: AssistantAgentSettings = Field(default_factory=AssistantAgentSettings)
+    aistack: AIStackSettings = Field(default_factory=AIStackSettings)
 
     @property
     def is_production(self) -> bool:

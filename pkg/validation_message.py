@@ -68,3 +68,12 @@ def describe_validation_error(exc: ValidationError) -> str:
     """The first error only: a front end shows one message beside one field."""
     errors = exc.errors(include_url=False)
     return describe(errors[0]) if errors else "数据校验失败"
+
+
+def describe_fields(exc: ValidationError) -> dict[str, str]:
+    """Every offending field with what is wrong with it, `{"top_k": "必须是整数"}`."""
+    fields: dict[str, str] = {}
+    for error in exc.errors(include_url=False):
+        name, _, text = describe(error).partition(": ")
+        fields.setdefault(name, text)
+    return fields

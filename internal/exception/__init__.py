@@ -33,6 +33,14 @@ class TooManyRequestsException(FailException):
         super().__init__(message, status=429, headers=headers)
 
 
+class WrongCredentialsException(FailException):
+    """A sign-in with an unknown account or a wrong password (the platform answers `fail`)."""
+
+
+class LoginLockedException(FailException):
+    """Too many failed sign-ins of one account from one address: refused for a while."""
+
+
 class NotFoundException(CustomException):
     code = HttpCode.NOT_FOUND
     default_message = "资源不存在"
@@ -51,3 +59,9 @@ class ForbiddenException(CustomException):
 class ValidateErrorException(CustomException):
     code = HttpCode.VALIDATE_ERROR
     default_message = "数据校验失败"
+
+    def __init__(self, message: str | None = None, status: int | None = None, fields: dict[str, str] | None = None):
+        super().__init__(message, status=status)
+        # Every offending field and its problem, for APIs whose errors list them all (AI Stack);
+        # the platform's envelope names the first in `message`.
+        self.fields = fields or {}

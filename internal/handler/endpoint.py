@@ -21,7 +21,7 @@ from internal.exception import ValidateErrorException
 from internal.middleware import AuthKind
 from internal.schema.common import Empty, Envelope, ErrorEnvelope
 from pkg.untrusted_json import NUL, TooDeep, find_nul, loads_bounded
-from pkg.validation_message import describe_validation_error, field_name
+from pkg.validation_message import describe_fields, describe_validation_error, field_name
 
 api_doc = SpecTree(
     "flask",
@@ -83,7 +83,7 @@ def parse(model: type[BaseModel], data: Any) -> BaseModel:
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
-        raise ValidateErrorException(describe_validation_error(exc)) from None
+        raise ValidateErrorException(describe_validation_error(exc), fields=describe_fields(exc)) from None
     refuse_nul(parsed.model_dump(by_alias=True))
     return parsed
 
@@ -158,6 +158,10 @@ def endpoint(
     tags: tuple[str, ...] = (),
     enveloped: bool = True,
     error_model: type[BaseModel] = ErrorEnvelope,
+    doc: SpecTree = api_doc,
+    success_status: int = 200,
+    extra_errors: tuple[int, ...] = (),
+    security: dict | None = None,
 ) -> Callable:
     """Parsed `body` and `query` models reach the handler as keyword arguments of those names,
     and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
@@ -167,7 +171,10 @@ def endpoint(
     streams); with both, the route answers either (the open API chat: the stored message, or a
     stream). `error_model` is the documented error body (routes of another protocol, /v1).
     `auth` None: the default of the route group the handler is registered in (see
-    `internal.router`).
+    `internal.router`). `doc` is the OpenAPI document the route is described in (AI Stack's
+    systems have one each), `success_status` its documented success status and `extra_errors`
+    the error statuses it may answer besides the usual ones; `security` replaces the document's
+    security requirement the route's `auth` implies (for routes another gateway authenticates).
     """
 
     def decorate(func: Callable) -> Callable:
@@ -186,20 +193,21 @@ def endpoint(
         statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
         if auth is AuthKind.API_KEY:
             statuses += (429,)  # the key's request rate or the app's concurrent runs (RateLimitMiddleware)
-        errors = {f"HTTP_{status}": error_model for status in statuses}
+        errors = {f"HTTP_{status}": error_model for status in statuses + extra_errors}
+        ok = f"HTTP_{success_status}"
         if raw_response and resp is not Empty:
             doc_resp = _EnvelopeOrRaw(raw_response, HTTP_200=Envelope[resp], **errors)
         elif raw_response:
-            doc_resp = DocResponse(HTTP_200=None, **errors)
+            doc_resp = DocResponse(**{ok: None}, **errors)
         else:
-            doc_resp = DocResponse(HTTP_200=Envelope[resp] if enveloped else resp, **errors)
-        documented = api_doc.validate(
+            doc_resp = DocResponse(**{ok: Envelope[resp] if enveloped else resp}, **errors)
+        documented = doc.validate(
             json=body,
             query=query,
             form=_file_form(file.name) if file is not None else None,
             resp=doc_resp,
             tags=tags,
-            security=_SECURITY[auth] if auth is not None else None,
+            security=security if security is not None else _SECURITY[auth] if auth is not None else None,
             skip_validation=True,
         )(func)
         # spectree only describes the route: its runtime wrapper reads every response body,

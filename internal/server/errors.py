@@ -2,9 +2,11 @@
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from internal.aistack.gateway import errors as aistack_errors
+from internal.aistack.systems import system_of_path
 from internal.exception import CustomException
 from pkg.response import HttpCode, fail_json
 
@@ -22,8 +24,11 @@ _HTTP_ERRORS = {
 
 
 def register_error_handlers(app: Flask) -> None:
+    # AI Stack's systems answer errors in their own document's shape (internal.aistack).
     @app.errorhandler(CustomException)
     def handle_custom(exc: CustomException):
+        if system_of_path(request.path):
+            return aistack_errors.render_custom(exc)
         response = fail_json(exc.code, exc.message, exc.status, exc.data)
         response.headers.update(exc.headers)
         return response
@@ -32,7 +37,10 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http(exc: HTTPException):
         status = exc.code or 500
         code, message = _HTTP_ERRORS.get(status, (HttpCode.FAIL, exc.description or "请求失败"))
-        response = fail_json(code, message, status)
+        if system_of_path(request.path):
+            response = aistack_errors.render_http(exc, message)
+        else:
+            response = fail_json(code, message, status)
         if status == 405 and getattr(exc, "valid_methods", None):
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
@@ -40,4 +48,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):
         logger.exception("Unhandled error")
+        if system_of_path(request.path):
+            return aistack_errors.render_unexpected()
         return fail_json(HttpCode.FAIL, "服务器内部错误，请稍后重试", 500)

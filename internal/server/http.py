@@ -9,6 +9,7 @@ from injector import Binder, Injector, Module
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Settings
+from internal.aistack.registry import register_aistack
 from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
@@ -119,7 +120,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         origins=settings.cors_origins,
         supports_credentials=True,
         allow_headers=["Authorization", "Content-Type"],
-        methods=["GET", "POST", "OPTIONS"],
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
         expose_headers=["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
     )
     _answer_preflights(app, settings.cors_origins)
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(rate_limit.before_request)
     app.after_request(rate_limit.after_request)
     injector.get(Router).register_to(app)
+    register_aistack(app, injector, settings)
     # A template whose configuration breaks the rules of a draft update fails start-up.
     injector.get(BuiltinAppService).check_templates()
     api_doc.register(app)

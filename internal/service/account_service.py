@@ -7,7 +7,7 @@ from injector import inject
 from sqlalchemy import bindparam, select
 
 from config import Settings
-from internal.exception import FailException, UnauthorizedException
+from internal.exception import FailException, LoginLockedException, UnauthorizedException, WrongCredentialsException
 from internal.extension.database import utcnow
 from internal.extension.kv_store import KeyValueStore
 from internal.model import Account
@@ -51,19 +51,24 @@ class AccountService(BaseService):
         return account
 
     def password_login(self, email: str, password: str, ip: str) -> Credential:
+        return self.sign_in(self.check_password(email, password, ip), ip)
+
+    def check_password(self, email: str, password: str, ip: str) -> Account:
+        """The account whose email and password these are; repeated failures from one address
+        lock the email out there for a while."""
         security = self.settings.security
         failures_key = LOGIN_FAILURES_KEY.format(email=email, ip=ip)
         # Each attempt takes its slot before the slow hash check: checking first and counting
         # after let every concurrent attempt through while the first ones were still hashing.
         if not self.kv_store.reserve(failures_key, security.login_max_failures, security.login_lockout_seconds):
-            raise FailException("登录失败次数过多，请稍后再试")
+            raise LoginLockedException("登录失败次数过多，请稍后再试")
 
         account = self.get_account_by_email(email)
         if not verify_password(password, account.password_hash if account else None) or account is None:
-            raise FailException("账号不存在或者密码错误，请核实后重试")
+            raise WrongCredentialsException("账号不存在或者密码错误，请核实后重试")
 
         self.kv_store.delete(failures_key)
-        return self.sign_in(account, ip)
+        return account
 
     def sign_in(self, account: Account, ip: str) -> Credential:
         with self.db.auto_commit():
@@ -93,9 +98,9 @@ class AccountService(BaseService):
         with self.db.auto_commit():
             account.avatar = avatar
 
-    def authenticate(self, token: str) -> tuple[Account, dict]:
-        """The account behind a valid, unrevoked access token."""
-        claims = self.jwt_service.verify(token)
+    def authenticate(self, token: str, audience: str | None = None) -> tuple[Account, dict]:
+        """The account behind a valid, unrevoked access token (of `audience`, when given)."""
+        claims = self.jwt_service.verify(token, audience)
         try:
             account_id = uuid.UUID(claims["sub"])
         except ValueError:

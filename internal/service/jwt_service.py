@@ -23,9 +23,12 @@ DECODED_TOKENS_KEPT = 4096
 
 
 @lru_cache(maxsize=DECODED_TOKENS_KEPT)
-def _decode(token: str, secret: str) -> dict:
-    """The claims of a token signed with `secret` (never changed by callers); raises if invalid."""
-    return jwt.decode(token, secret, algorithms=["HS256"], issuer=ISSUER, options={"require": ["sub", "exp", "jti"]})
+def _decode(token: str, secret: str, audience: str | None) -> dict:
+    """The claims of a token signed with `secret` (never changed by callers); raises if invalid.
+    A token issued for an audience (AI Stack's) is only valid where that audience is expected."""
+    return jwt.decode(
+        token, secret, algorithms=["HS256"], issuer=ISSUER, audience=audience, options={"require": ["sub", "exp", "jti"]}
+    )
 
 
 @dataclass
@@ -40,18 +43,22 @@ class JwtService:
     settings: Settings
     kv_store: KeyValueStore
 
-    def issue(self, account_id: uuid.UUID, token_version: int = 0) -> Credential:
+    def issue(
+        self, account_id: uuid.UUID, token_version: int = 0, *, expires_in: int | None = None, audience: str | None = None
+    ) -> Credential:
         now = int(time.time())
-        expire_at = now + self.settings.security.jwt_expires_in
+        expire_at = now + (expires_in or self.settings.security.jwt_expires_in)
         claims = {"sub": str(account_id), "iss": ISSUER, "iat": now, "exp": expire_at, "jti": uuid.uuid4().hex}
         if token_version:
             claims["ver"] = token_version
+        if audience:
+            claims["aud"] = audience
         token = jwt.encode(claims, self.settings.jwt_secret_key, algorithm="HS256")
         return Credential(access_token=token, expire_at=expire_at)
 
-    def verify(self, token: str) -> dict:
+    def verify(self, token: str, audience: str | None = None) -> dict:
         try:
-            claims = _decode(token, self.settings.jwt_secret_key)
+            claims = _decode(token, self.settings.jwt_secret_key, audience)
         except jwt.ExpiredSignatureError:
             raise UnauthorizedException(EXPIRED) from None
         except jwt.InvalidTokenError:
