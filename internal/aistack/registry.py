@@ -13,9 +13,11 @@ from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
 from .systems import SYSTEMS
 
-# Each system's routes: a class injected with its handlers whose `routes()` lists
-# (method, rule under the system's prefix, view).
-SYSTEM_ROUTES: dict[str, type] = {}
+# Each system's route classes: injected with their handlers, their `routes()` list
+# (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
+SYSTEM_ROUTES: dict[str, list[type]] = {
+    # "rag": [RagRoutes, KnowledgeGraphRoutes],
+}
 
 
 def register_aistack(app: Flask, injector: Injector, settings: Settings) -> None:
@@ -26,8 +28,8 @@ def register_aistack(app: Flask, injector: Injector, settings: Settings) -> None
     for system in SYSTEMS:
         blueprint = Blueprint(f"aistack_{system.name}", __name__, url_prefix=system.prefix)
         routes = [token_route(system.name, token_service)]
-        if system.name in SYSTEM_ROUTES:
-            routes += injector.get(SYSTEM_ROUTES[system.name]).routes()
+        for routes_class in SYSTEM_ROUTES.get(system.name, []):
+            routes += injector.get(routes_class).routes()
         for method, rule, view in routes:
             assert getattr(view, "aistack_system", None) == system.name, f"{rule} is not declared for {system.name}"
             blueprint.add_url_rule(rule, view_func=view, methods=[method])
