@@ -301,6 +301,14 @@ class AssistantAgentSettings(_Group):
     )
 
 
+class ServerSettings(_Group):
+    """Where `python -m app.http.serve` and `gunicorn -c app/http/gunicorn_conf.py` listen: the
+    main port, plus every AI Stack port of AISTACK_PORTS, in one process."""
+
+    server_host: str = Field("127.0.0.1", min_length=1, description="Address the servers bind (0.0.0.0: every interface)")
+    server_port: int = Field(5000, gt=0, lt=65536, description="The platform API's port (also serving /aistack/<system>)")
+
+
 class AIStackSettings(_Group):
     """AI Stack v2.1 (aistack-api.md): its rate limit, token lifetime and the ports its systems
     are served on (besides /aistack/<system> on the main server)."""
@@ -360,6 +368,7 @@ class Settings(_Group):
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     assistant_agent: AssistantAgentSettings = Field(default_factory=AssistantAgentSettings)
     aistack: AIStackSettings = Field(default_factory=AIStackSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @property
     def is_production(self) -> bool:

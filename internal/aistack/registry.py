@@ -7,7 +7,7 @@ from injector import Injector
 
 from config import Settings
 
-from .auth.token import TokenService, token_route
+from .auth.token import TokenService, caller_route, token_route
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
@@ -27,7 +27,7 @@ def register_aistack(app: Flask, injector: Injector, settings: Settings) -> None
     token_service = injector.get(TokenService)
     for system in SYSTEMS:
         blueprint = Blueprint(f"aistack_{system.name}", __name__, url_prefix=system.prefix)
-        routes = [token_route(system.name, token_service)]
+        routes = [token_route(system.name, token_service), caller_route(system.name)]
         for routes_class in SYSTEM_ROUTES.get(system.name, []):
             routes += injector.get(routes_class).routes()
         for method, rule, view in routes:
