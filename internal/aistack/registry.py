@@ -1,12 +1,13 @@
 """Registers AI Stack on the application: one blueprint per system under `/aistack/<system>`
-holding the system's routes and the shared credential routes, each system's document, the
-gateway's hooks and the per-port dispatch."""
+holding the system's routes and the shared credential routes (token, OAuth2), each system's
+document, the gateway's hooks and the per-port dispatch."""
 
 from flask import Blueprint, Flask
 from injector import Injector
 
 from config import Settings
 
+from .auth.oauth2.routes import OAuth2Handler, oauth2_routes
 from .auth.token import TokenService, token_route
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
@@ -25,9 +26,10 @@ def register_aistack(app: Flask, injector: Injector, settings: Settings) -> None
     app.before_request(hooks.before_request)
     app.after_request(hooks.after_request)
     token_service = injector.get(TokenService)
+    oauth2_handler = injector.get(OAuth2Handler)
     for system in SYSTEMS:
         blueprint = Blueprint(f"aistack_{system.name}", __name__, url_prefix=system.prefix)
-        routes = [token_route(system.name, token_service)]
+        routes = [token_route(system.name, token_service), *oauth2_routes(system.name, oauth2_handler)]
         for routes_class in SYSTEM_ROUTES.get(system.name, []):
             routes += injector.get(routes_class).routes()
         for method, rule, view in routes:
