@@ -2,6 +2,8 @@
 holding the system's routes and the shared credential routes (token, OAuth2), each system's
 document, the gateway's hooks and the per-port dispatch."""
 
+import re
+
 from flask import Blueprint, Flask
 from injector import Injector
 
@@ -13,6 +15,10 @@ from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
 from .systems import SYSTEMS
+
+# The OAuth2 endpoints browsers call cross-origin for public clients, on every system (the
+# per-port addresses reach Flask under the same prefix).
+OAUTH2_BROWSER_ENDPOINTS = re.compile(r"^/aistack/[a-z]+/api/oauth2/(token|revoke)$")
 
 # Each system's route classes: injected with their handlers, their `routes()` list
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).

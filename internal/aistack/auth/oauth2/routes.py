@@ -11,6 +11,7 @@ from flask import Response
 from injector import inject
 
 from internal.aistack.gateway.auth import AIStackAuthenticator, current_account_id
+from internal.aistack.gateway.docs import SECURITY, SYSTEM_DOCS
 from internal.aistack.gateway.endpoint import aistack_endpoint
 from internal.aistack.gateway.envelope import ErrorCode, created, iso, success
 from internal.aistack.gateway.errors import AIStackException
@@ -166,6 +167,9 @@ def oauth2_routes(system: str, handler: OAuth2Handler) -> list[tuple]:
     def oauth2_revoke():
         """RFC 7009 revocation (token, token_type_hint): always 200 for an authenticated client."""
         return handler.revoke()
+
+    for signed_in in (oauth2_consent, oauth2_decide):  # public to the gateway, not to the user
+        SYSTEM_DOCS[system].get_function_metadata(signed_in).security = SECURITY
 
     return [
         ("POST", "/api/oauth2/clients", register_oauth2_client),
