@@ -223,6 +223,8 @@ def test_authorization_request_errors_are_envelope_errors_never_redirects(owner)
         assert_error(resp, 400, "INVALID_INPUT", "redirect_uri")
     unregistered_scope = authorize_params(client, challenge, scope="rag erp")
     assert_error(owner.get("rag", "/api/oauth2/authorize", query_string=unregistered_scope), 400, "INVALID_INPUT", "scope")
+    # Once the client and its redirect_uri are verified, the answer to a bad request goes back to it.
+    assert parse_qs(urlsplit(approve(owner, unregistered_scope)).query)["error"] == ["invalid_scope"]
     assert_error(owner.post("rag", "/api/oauth2/authorize", query_string=authorize_params(client, challenge), json={}), 400, "INVALID_INPUT", "approve")
 
 
@@ -296,6 +298,15 @@ def test_clients_belong_to_their_account_and_deleting_one_ends_its_tokens(owner,
     assert_error(bearer(owner, token).get("rag", "/api/oauth2/clients"), 401, "UNAUTHORIZED")
     rfc_error(exchange(owner, client, "whatever", None), 401, "invalid_client")
     assert_error(owner.delete("rag", f"/api/oauth2/clients/{client['client_id']}"), 404, "RESOURCE_NOT_FOUND")
+
+
+def test_an_oauth2_token_lists_clients_but_cannot_register_or_delete_them(owner):
+    client = register(owner)
+    delegated = bearer(owner, granted(owner, client)["access_token"])
+    body = {"client_name": "More", "redirect_uris": [REDIRECT], "scope": "rag erp"}
+    assert_error(delegated.post("rag", "/api/oauth2/clients", json=body), 403, "UNAUTHORIZED")
+    assert_error(delegated.delete("rag", f"/api/oauth2/clients/{client['client_id']}"), 403, "UNAUTHORIZED")
+    assert len(data_of(delegated.get("rag", "/api/oauth2/clients"))) == 1
 
 
 @pytest.mark.parametrize(

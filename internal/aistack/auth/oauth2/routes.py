@@ -10,12 +10,13 @@ from authlib.oauth2 import OAuth2Error
 from flask import Response
 from injector import inject
 
-from internal.aistack.gateway.auth import AIStackAuthenticator, current_account_id
+from internal.aistack.gateway.auth import AIStackAuthenticator, current_account_id, current_caller
 from internal.aistack.gateway.docs import SECURITY, SYSTEM_DOCS
 from internal.aistack.gateway.endpoint import aistack_endpoint
 from internal.aistack.gateway.envelope import ErrorCode, created, iso, success
 from internal.aistack.gateway.errors import AIStackException
 from internal.aistack.systems import SYSTEMS_BY_NAME
+from internal.exception import ForbiddenException
 
 from .models import OAuth2Client
 from .schemas import (
@@ -66,6 +67,13 @@ def _invalid_request(error: OAuth2Error) -> AIStackException:
     return AIStackException(ErrorCode.INVALID_INPUT, f"授权请求无效({error.error}): {description}", 400, {field: description})
 
 
+def _refuse_delegated() -> None:
+    """Clients are managed with the account's own credentials: a client holding an OAuth2 token
+    may list them, never register more or delete another's."""
+    if current_caller().scopes is not None:
+        raise ForbiddenException("OAuth2访问令牌不能注册或删除OAuth2客户端，请使用账号令牌或API密钥")
+
+
 @inject
 @dataclass
 class OAuth2Handler:
@@ -74,6 +82,7 @@ class OAuth2Handler:
     authenticator: AIStackAuthenticator
 
     def register_client(self, body: OAuth2ClientReq) -> Response:
+        _refuse_delegated()
         client, secret = self.client_service.register(current_account_id(), body)
         return created(OAuth2ClientCreatedResp(**_client_resp(client).model_dump(), client_secret=secret))
 
@@ -82,6 +91,7 @@ class OAuth2Handler:
         return success([_client_resp(client) for client in clients], pagination=pagination)
 
     def delete_client(self, client_id: str) -> Response:
+        _refuse_delegated()
         self.client_service.delete(current_account_id(), client_id)
         return success({"client_id": client_id, "deleted": True})
 
