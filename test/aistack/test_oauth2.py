@@ -384,3 +384,14 @@ def test_authlibs_own_client_completes_the_flow(owner, live_server):
     revoked = oauth.revoke_token(f"{live_server}/api/oauth2/revoke", token=refreshed["access_token"], token_type_hint="access_token")
     assert revoked.status_code == 200
     assert oauth.get(f"{live_server}/api/oauth2/clients").status_code == 401
+
+
+def test_oauth2_refuses_plain_http_to_a_remote_host(owner):
+    """RFC 6749 §3.1/§3.2: TLS is required; plain HTTP is only for localhost and loopback."""
+    client = register(owner)
+    remote = "http://api.example.com"
+    params = authorize_params(client, pkce()[1])
+    resp = owner.client.get("/aistack/rag/api/oauth2/authorize", base_url=remote, query_string=params, headers={"Authorization": f"Bearer {owner.token}"})
+    assert_error(resp, 400, "INVALID_INPUT")
+    for path in ("/aistack/rag/api/oauth2/token", "/aistack/rag/api/oauth2/revoke"):
+        rfc_error(owner.client.post(path, base_url=remote, data={"grant_type": "authorization_code", "token": "x"}), 400, "insecure_transport")

@@ -39,7 +39,6 @@ _ERROR_FIELDS = {
     "unauthorized_client": "response_type",
     "unsupported_response_type": "response_type",
     "invalid_scope": "scope",
-    "insecure_transport": "redirect_uri",
 }
 _QUOTED_PARAM = re.compile(r"'([a-z_]+)'")
 
@@ -72,6 +71,12 @@ def _refuse_delegated() -> None:
     may list them, never register more or delete another's."""
     if current_caller().scopes is not None:
         raise ForbiddenException("OAuth2访问令牌不能注册或删除OAuth2客户端，请使用账号令牌或API密钥")
+
+
+def _redirect_of(error: OAuth2Error) -> str:
+    """The client's verified redirect URI carrying the error (RFC 6749 §4.1.2.1)."""
+    _, _, headers = error()
+    return dict(headers)["Location"]
 
 
 @inject
@@ -122,7 +127,7 @@ class OAuth2Handler:
         except OAuth2Error as error:
             if error.redirect_uri is None:
                 raise _invalid_request(error) from None
-            return success(AuthorizeDecisionResp(redirect_to=error(None)[2][0][1]))
+            return success(AuthorizeDecisionResp(redirect_to=_redirect_of(error)))
         response = self.server.create_authorization_response(grant_user=account if body.approve else None, grant=grant)
         location = response.headers.get("Location")
         if response.status_code != 302 or not location:
@@ -130,10 +135,16 @@ class OAuth2Handler:
         return success(AuthorizeDecisionResp(redirect_to=location))
 
     def token(self) -> Response:
-        return self.server.create_token_response()
+        try:
+            return self.server.create_token_response()
+        except OAuth2Error as error:  # raised before Authlib's own handling: plain HTTP to a remote host
+            return self.server.handle_error_response(None, error)
 
     def revoke(self) -> Response:
-        return self.server.create_endpoint_response("revocation")
+        try:
+            return self.server.create_endpoint_response("revocation")
+        except OAuth2Error as error:
+            return self.server.handle_error_response(None, error)
 
 
 def oauth2_routes(system: str, handler: OAuth2Handler) -> list[tuple]:
