@@ -315,6 +315,10 @@ class AIStackSettings(_Group):
 
     aistack_rate_limit: str = Field("100/minute", description="Requests one caller may make to AI Stack's systems, e.g. 100/minute")
     aistack_token_expires_in: int = Field(3600, ge=60, le=30 * 24 * 3600, description="Seconds a POST /api/auth/token access token lasts")
+    aistack_oauth2_refresh_expires_in: int = Field(
+        30 * 24 * 3600, ge=3600, le=365 * 24 * 3600, description="Seconds an OAuth2 refresh token lasts (rotated on every use)"
+    )
+    aistack_oauth2_code_expires_in: int = Field(600, ge=30, le=3600, description="Seconds an OAuth2 authorization code may wait to be exchanged")
     aistack_ports: str = Field(
         "rag=8011,erp=8013,trends=8014,stock=8015,content=8016,tasks=8017,resources=8018,learning=8019,chat=8020",
         description="system=port pairs: a request arriving on that port is served by that system at /api/...; empty: none",
@@ -418,6 +422,11 @@ class Settings(_Group):
     def api_key_hash_key(self) -> bytes:
         """The HMAC key of the hashes API keys are looked up by."""
         return derive_key(self.data_secret_key, "llmops/api-key-hash/v1")
+
+    @cached_property
+    def oauth2_token_hash_key(self) -> bytes:
+        """The HMAC key of the hashes AI Stack's OAuth2 secrets (tokens, codes, client secrets) are kept as."""
+        return derive_key(self.data_secret_key, "llmops/aistack-oauth2-hash/v1")
 
     def _kept_secret(self, name: str) -> str:
         key_file = self.storage_dir / name
