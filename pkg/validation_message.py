@@ -7,6 +7,7 @@ _TEMPLATES = {
     "string_type": "必须是字符串",
     "string_too_short": "长度不能少于{min_length}个字符",
     "string_too_long": "长度不能超过{max_length}个字符",
+    "string_pattern_mismatch": "格式不正确",
     "too_short": "至少需要{min_length}项",
     "too_long": "最多只能有{max_length}项",
     "int_type": "必须是整数",

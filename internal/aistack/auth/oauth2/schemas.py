@@ -2,7 +2,7 @@
 registration (RFC 7591's field names) and the consent step of the authorize endpoint."""
 
 import ipaddress
-from typing import Annotated, Literal
+from typing import Any, Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
@@ -74,16 +74,21 @@ class OAuth2ClientCreatedResp(OAuth2ClientResp):
     client_secret: str | None
 
 
+def _vschar(max_length: int) -> Any:
+    """RFC 6749 Appendix A: every authorization request parameter is printable ASCII (VSCHAR)."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=r"^[ -~]*$")]
+
+
 class AuthorizeQuery(RequestModel):
     """The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3); Authlib checks the protocol."""
 
-    response_type: Annotated[str, StringConstraints(max_length=32)] | None = Field(None, examples=["code"])
-    client_id: Annotated[str, StringConstraints(max_length=64)] | None = None
-    redirect_uri: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    scope: Annotated[str, StringConstraints(max_length=255)] | None = Field(None, examples=["rag"])
-    state: Annotated[str, StringConstraints(max_length=500)] | None = None
-    code_challenge: Annotated[str, StringConstraints(max_length=128)] | None = None
-    code_challenge_method: Annotated[str, StringConstraints(max_length=16)] | None = Field(None, examples=["S256"])
+    response_type: _vschar(32) | None = Field(None, examples=["code"])
+    client_id: _vschar(64) | None = None
+    redirect_uri: _vschar(2000) | None = None
+    scope: _vschar(255) | None = Field(None, examples=["rag"])
+    state: _vschar(500) | None = None
+    code_challenge: _vschar(128) | None = None
+    code_challenge_method: _vschar(16) | None = Field(None, examples=["S256"])
 
 
 class ScopeItem(BaseModel):
