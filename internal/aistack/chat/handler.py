@@ -8,7 +8,7 @@ from injector import inject
 from config import Settings
 from internal.aistack.gateway.auth import current_account_id
 from internal.aistack.gateway.endpoint import aistack_endpoint
-from internal.aistack.gateway.envelope import iso, success
+from internal.aistack.gateway.envelope import success
 from pkg.response import sse_response
 
 from .events import chat_frames
@@ -18,22 +18,6 @@ from .service import ChatCenterService
 from .sessions import SESSION_LIST, ChatSessions
 
 SYSTEM = "chat"
-
-
-def _session_resp(session) -> SessionResp:
-    return SessionResp(
-        session_id=session.session_id,
-        user_id=session.user_id,
-        app_id=session.app_id,
-        conversation_id=session.conversation_id,
-        context=session.context or {},
-        created_at=iso(session.created_at),
-        updated_at=iso(session.updated_at),
-    )
-
-
-def _context_resp(session) -> ContextResp:
-    return ContextResp(session_id=session.session_id, context=session.context or {}, updated_at=iso(session.updated_at))
 
 
 @inject
@@ -68,26 +52,24 @@ class ChatCenterHandler:
         """Save a session's context (the session is created if missing): merged into the saved
         one by default (null removes a key), or replacing it with mode=replace."""
         session = self.sessions.save_context(current_account_id(), body.session_id, body.context, body.mode == "replace")
-        return success(_context_resp(session))
+        return success(ContextResp.of(session))
 
     @aistack_endpoint(SYSTEM, resp=ContextResp, tags=("context",))
     def get_context(self, session_id: str):
         """A session's saved context."""
-        return success(_context_resp(self.sessions.get(current_account_id(), session_id)))
+        return success(ContextResp.of(self.sessions.get(current_account_id(), session_id)))
 
     @aistack_endpoint(SYSTEM, listing=SESSION_LIST, resp=SessionResp, tags=("sessions",))
     def list_sessions(self, query):
         """The caller's chat sessions (page, page_size, sort=created_at|updated_at, filter[user_id],
         filter[date_from]/filter[date_to] on created_at)."""
         sessions, pagination = self.sessions.page(current_account_id(), query)
-        return success([_session_resp(s) for s in sessions], pagination=pagination)
+        return success([SessionResp.of(s) for s in sessions], pagination=pagination)
 
     @aistack_endpoint(SYSTEM, resp=SessionResp, tags=("sessions",))
     def delete_session(self, session_id: str):
         """Delete a session and its saved context (the platform conversation stays in the console)."""
-        session = _session_resp(self.sessions.get(current_account_id(), session_id))
-        self.sessions.delete(current_account_id(), session_id)
-        return success(session)
+        return success(self.sessions.delete(current_account_id(), session_id))
 
     @aistack_endpoint(SYSTEM, query=ExportQuery, raw_response="application/octet-stream", tags=("export",))
     def export_chat(self, query: ExportQuery):

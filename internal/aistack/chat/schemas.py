@@ -5,10 +5,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from internal.aistack.gateway.envelope import iso
 from internal.schema.agent_chat import Query
 from internal.schema.common import RequestModel
 
-from .models import SESSION_ID_LENGTH
+from .models import SESSION_ID_LENGTH, AIStackChatSession
 
 # A client's session id: it appears in paths (/api/context/{session_id}) and file names.
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=SESSION_ID_LENGTH, pattern=r"^[A-Za-z0-9_.:@-]+$")]
@@ -67,6 +68,10 @@ class ContextResp(BaseModel):
     context: dict[str, Any]
     updated_at: str
 
+    @classmethod
+    def of(cls, session: AIStackChatSession) -> "ContextResp":
+        return cls(session_id=session.session_id, context=session.context or {}, updated_at=iso(session.updated_at))
+
 
 class SessionResp(BaseModel):
     session_id: str
@@ -76,6 +81,18 @@ class SessionResp(BaseModel):
     context: dict[str, Any]
     created_at: str
     updated_at: str
+
+    @classmethod
+    def of(cls, session: AIStackChatSession) -> "SessionResp":
+        return cls(
+            session_id=session.session_id,
+            user_id=session.user_id,
+            app_id=session.app_id,
+            conversation_id=session.conversation_id,
+            context=session.context or {},
+            created_at=iso(session.created_at),
+            updated_at=iso(session.updated_at),
+        )
 
 
 class ExportQuery(RequestModel):

@@ -18,6 +18,7 @@ from internal.exception import NotFoundException
 from internal.service.base_service import BaseService
 
 from .models import AIStackChatSession
+from .schemas import SessionResp
 
 SESSION_NOT_FOUND = "会话不存在"
 
@@ -83,12 +84,14 @@ class ChatSessions(BaseService):
         stmt = SESSION_LIST.apply(select(AIStackChatSession).where(AIStackChatSession.account_id == account_id), query)
         return paginate(self.db.session, stmt, query, tiebreak=AIStackChatSession.id)
 
-    def delete(self, account_id: uuid.UUID, session_id: str) -> None:
-        """The session and its context; the platform conversation it mapped to is kept (the
-        console's own record of the account's chats)."""
+    def delete(self, account_id: uuid.UUID, session_id: str) -> SessionResp:
+        """The session and its context (answered as they were); the platform conversation it
+        mapped to is kept (the console's own record of the account's chats)."""
         session = self.get(account_id, session_id)
+        deleted = SessionResp.of(session)
         with self.db.auto_commit():
             self.db.session.execute(delete(AIStackChatSession).where(AIStackChatSession.id == session.id))
+        return deleted
 
     def _find(self, account_id: uuid.UUID, session_id: str) -> AIStackChatSession | None:
         return self.db.session.scalar(
