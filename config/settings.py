@@ -349,6 +349,20 @@ class AIStackSettings(_Group):
         return {int(port): name.strip() for name, _, port in pairs}
 
 
+class AIStackChatSettings(_Group):
+    """AI Stack's chat center (port 8020): the default app, saved context and exports."""
+
+    aistack_chat_app_name: str = Field(
+        "AI Stack 对话", min_length=1, max_length=255, description="Name of the chat app made for an account on its first message"
+    )
+    aistack_chat_context_max_bytes: int = Field(
+        16384, ge=256, le=1024 * 1024, description="Largest saved context of a session, as UTF-8 JSON"
+    )
+    aistack_chat_export_max_messages: int = Field(
+        2000, ge=1, le=100000, description="Most messages (the latest) a conversation export holds"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -373,6 +387,7 @@ class Settings(_Group):
     assistant_agent: AssistantAgentSettings = Field(default_factory=AssistantAgentSettings)
     aistack: AIStackSettings = Field(default_factory=AIStackSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    aistack_chat: AIStackChatSettings = Field(default_factory=AIStackChatSettings)
 
     @property
     def is_production(self) -> bool:

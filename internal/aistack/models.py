@@ -1,6 +1,7 @@
-"""Every AI Stack model, imported so that Alembic (`flask db`) sees their tables: one line per
-system or shared part."""
+"""Every AI Stack model, imported so that the metadata (and `flask db`) sees their tables: one
+line per system or shared part."""
 
-from .auth.oauth2.models import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token
+from .auth.oauth2 import models as oauth2_models
+from .chat import models as chat_models
 
-__all__ = ["OAuth2AuthorizationCode", "OAuth2Client", "OAuth2Token"]
+__all__ = ["chat_models", "oauth2_models"]

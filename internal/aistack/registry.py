@@ -11,6 +11,7 @@ from config import Settings
 
 from .auth.oauth2.routes import OAuth2Handler, oauth2_routes
 from .auth.token import TokenService, caller_route, token_route
+from .chat.routes import ChatCenterRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
@@ -24,6 +25,7 @@ OAUTH2_BROWSER_ENDPOINTS = re.compile(r"^/aistack/[a-z]+/api/oauth2/(token|revok
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
 SYSTEM_ROUTES: dict[str, list[type]] = {
     # "rag": [RagRoutes, KnowledgeGraphRoutes],
+    "chat": [ChatCenterRoutes],
 }
 
 

@@ -20,6 +20,8 @@ class InvokeFrom(StrEnum):
     SERVICE_API = "service_api"
     WECHAT = "wechat"
     ASSISTANT_AGENT = "assistant_agent"
+    # AI Stack's chat center: an account chats with its own published apps through AI Stack's API.
+    AISTACK = "aistack"
 
 
 # The channels whose conversations and messages belong to a signed-in account (`created_by` is

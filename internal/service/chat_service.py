@@ -131,6 +131,8 @@ class ChatRequest:
     # Taken by the door before the turn (the open API's per-app limit on runs at once): released
     # when the run's thread ends, or at once when the turn is refused before it starts.
     run_slot: RunSlot | None = None
+    # Notes for the model on this turn only, in the system prompt (AI Stack's session context).
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -314,6 +316,7 @@ class ChatService(BaseService):
             if new_conversation
             else self._history(conversation.id, values["dialog_round"], model.context_window // 2),
             summary=conversation.summary or "",
+            notes=list(req.notes),
         )
         record = _TurnRecord(
             app_id=app_id,

@@ -123,7 +123,7 @@ class AgentRun:
 
     def prompt(self, summary: str | None = None) -> list[BaseMessage]:
         """The model's input: the system prompt (with the summary when recalled), history, query."""
-        system = prompts.system_prompt(self.config.preset_prompt, summary)
+        system = prompts.system_prompt(self.config.preset_prompt, summary, self.input.notes)
         if self.config.tools and not self.config.native_tool_calling:
             system += prompts.react_prompt(self.config.tools)
         return [SystemMessage(system), *self.input.history, HumanMessage(self._human_content())]

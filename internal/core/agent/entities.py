@@ -66,6 +66,9 @@ class AgentInput:
     image_urls: list[str] = field(default_factory=list)
     history: list[BaseMessage] = field(default_factory=list)
     summary: str = ""
+    # Notes the door adds to this turn only (an AI Stack chat session's saved context, and
+    # whatever else the session has to tell the model): put in the system prompt, not stored.
+    notes: list[str] = field(default_factory=list)
 
     def event(self, kind: AgentEventType, **fields: Any) -> AgentEvent:
         """An event of this run: it carries the run's task, conversation and message ids."""

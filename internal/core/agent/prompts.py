@@ -18,6 +18,13 @@ A summary of the earlier conversation with this user:
 {summary}
 </long_term_memory>"""
 
+SESSION_NOTES_PROMPT = """
+
+<session_notes>
+Notes the user keeps for this conversation; take them into account:
+{notes}
+</session_notes>"""
+
 REACT_PROMPT = """
 
 You can use these tools:
@@ -57,10 +64,12 @@ it is clear, specific and well structured: a role, the skills and how to carry t
 Keep the user's intent and language. Reply with the optimized prompt only, in Markdown."""
 
 
-def system_prompt(preset_prompt: str, summary: str | None) -> str:
+def system_prompt(preset_prompt: str, summary: str | None, notes: list[str] | None = None) -> str:
     prompt = AGENT_SYSTEM_PROMPT.format(preset_prompt=preset_prompt)
     if summary is not None:
         prompt += LONG_TERM_MEMORY_PROMPT.format(summary=summary or "(nothing yet)")
+    if notes:
+        prompt += SESSION_NOTES_PROMPT.format(notes="\n\n".join(notes))
     return prompt
 
 

@@ -1,0 +1,100 @@
+"""Requests and answers of the chat center, as the document writes them ("OpenWebUI交互中心")."""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from internal.aistack.gateway.envelope import iso
+from internal.schema.agent_chat import Query
+from internal.schema.common import RequestModel
+
+from .models import SESSION_ID_LENGTH, AIStackChatSession
+
+# A client's session id: it appears in paths (/api/context/{session_id}) and file names.
+SessionId = Annotated[str, StringConstraints(min_length=1, max_length=SESSION_ID_LENGTH, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+UserId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SESSION_ID_LENGTH)]
+
+
+class MessageContext(BaseModel):
+    """`context` of a message: the session (absent: a new one), the client's user, the app;
+    any other key is saved into the session's context (and so reaches the model)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    session_id: SessionId | None = None
+    user_id: UserId | None = None
+    # One of the caller's published apps; absent: the session's app, else the account's default.
+    app_id: uuid.UUID | None = None
+
+    def extra_keys(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class ChatMessageReq(RequestModel):
+    message: Query
+    context: MessageContext = Field(default_factory=MessageContext)
+
+
+class ChatStreamReq(ChatMessageReq):
+    # The document sends `stream: true`; this route streams either way.
+    stream: bool = True
+
+
+class ReplyContext(BaseModel):
+    session_id: str
+    user_id: str
+    conversation_id: uuid.UUID
+    message_id: uuid.UUID
+    app_id: uuid.UUID
+
+
+class ChatMessageResp(BaseModel):
+    response: str
+    context: ReplyContext
+    timestamp: str = Field(examples=["2025-11-07T10:30:00Z"])
+
+
+class ContextSaveReq(RequestModel):
+    session_id: SessionId
+    context: dict[str, Any]
+    # merge: the keys given replace those of the saved context (a key set to null is removed);
+    # replace: the saved context becomes exactly `context`.
+    mode: Literal["merge", "replace"] = "merge"
+
+
+class ContextResp(BaseModel):
+    session_id: str
+    context: dict[str, Any]
+    updated_at: str
+
+    @classmethod
+    def of(cls, session: AIStackChatSession) -> "ContextResp":
+        return cls(session_id=session.session_id, context=session.context or {}, updated_at=iso(session.updated_at))
+
+
+class SessionResp(BaseModel):
+    session_id: str
+    user_id: str
+    app_id: uuid.UUID | None
+    conversation_id: uuid.UUID | None
+    context: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, session: AIStackChatSession) -> "SessionResp":
+        return cls(
+            session_id=session.session_id,
+            user_id=session.user_id,
+            app_id=session.app_id,
+            conversation_id=session.conversation_id,
+            context=session.context or {},
+            created_at=iso(session.created_at),
+            updated_at=iso(session.updated_at),
+        )
+
+
+class ExportQuery(RequestModel):
+    session_id: SessionId
+    format: Literal["json", "markdown", "pdf", "html"] = "json"
