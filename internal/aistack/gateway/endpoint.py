@@ -27,6 +27,7 @@ def aistack_endpoint(
     status: int = 200,
     public: bool = False,
     raw_response: str | None = None,
+    error_model: type[BaseModel] = Failure,
     tags: tuple[str, ...] = (),
 ) -> Callable:
     """`listing` makes a list route: its query (page, sort, order, filter[…]) is parsed into
@@ -46,7 +47,7 @@ def aistack_endpoint(
             resp=Empty if raw_response else documented,
             raw_response=raw_response,
             enveloped=False,
-            error_model=Failure,
+            error_model=error_model,
             doc=SYSTEM_DOCS[system],
             success_status=status,
             extra_errors=(429,) if public else (403, 429),  # every caller has a rate (gateway/hooks.py)

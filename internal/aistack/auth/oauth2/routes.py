@@ -26,6 +26,7 @@ from .schemas import (
     ConsentResp,
     OAuth2ClientCreatedResp,
     OAuth2ClientReq,
+    OAuth2ErrorOrFailure,
     OAuth2ClientResp,
     ScopeItem,
 )
@@ -103,7 +104,7 @@ class OAuth2Handler:
     def consent(self) -> Response:
         account = self.authenticator.resource_owner()
         try:
-            grant = self.server.get_consent_grant(end_user=account)
+            grant = self._consent_grant(account)
         except OAuth2Error as error:
             raise _invalid_request(error) from None
         request = grant.request
@@ -123,7 +124,7 @@ class OAuth2Handler:
         says; the others are envelope errors."""
         account = self.authenticator.resource_owner()
         try:
-            grant = self.server.get_consent_grant(end_user=account)
+            grant = self._consent_grant(account)
         except OAuth2Error as error:
             if error.redirect_uri is None:
                 raise _invalid_request(error) from None
@@ -133,6 +134,14 @@ class OAuth2Handler:
         if response.status_code != 302 or not location:
             raise AIStackException(ErrorCode.INVALID_INPUT, "授权请求无效", 400, {"request": response.get_data(as_text=True)})
         return success(AuthorizeDecisionResp(redirect_to=location))
+
+    def _consent_grant(self, account):
+        try:
+            return self.server.get_consent_grant(end_user=account)
+        except ValueError:
+            # Authlib refuses to put characters RFC 6749 forbids in an error description (a value
+            # the query patterns let through, such as a double quote in `state`).
+            raise AIStackException(ErrorCode.INVALID_INPUT, "授权请求包含不允许的字符", 400, {"request": "不允许的字符"}) from None
 
     def token(self) -> Response:
         try:
@@ -178,13 +187,13 @@ def oauth2_routes(system: str, handler: OAuth2Handler) -> list[tuple]:
         user agent (the client's redirect_uri with code and state, or error=access_denied)."""
         return handler.decide(body)
 
-    @aistack_endpoint(system, public=True, raw_response="application/json", tags=TAGS)
+    @aistack_endpoint(system, public=True, raw_response="application/json", error_model=OAuth2ErrorOrFailure, tags=TAGS)
     def oauth2_token():
         """RFC 6749 token endpoint (application/x-www-form-urlencoded): grant_type=authorization_code
         (code, redirect_uri, code_verifier) or refresh_token; answers RFC 6749 JSON, not the envelope."""
         return handler.token()
 
-    @aistack_endpoint(system, public=True, raw_response="application/json", tags=TAGS)
+    @aistack_endpoint(system, public=True, raw_response="application/json", error_model=OAuth2ErrorOrFailure, tags=TAGS)
     def oauth2_revoke():
         """RFC 7009 revocation (token, token_type_hint): always 200 for an authenticated client."""
         return handler.revoke()

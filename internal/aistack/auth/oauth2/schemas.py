@@ -5,8 +5,9 @@ import ipaddress
 from typing import Any, Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, RootModel, StrictBool, StringConstraints
 
+from internal.aistack.gateway.envelope import Failure
 from internal.aistack.systems import SYSTEMS_BY_NAME
 from internal.schema.common import RequestModel, trimmed
 
@@ -74,21 +75,28 @@ class OAuth2ClientCreatedResp(OAuth2ClientResp):
     client_secret: str | None
 
 
-def _vschar(max_length: int) -> Any:
-    """RFC 6749 Appendix A: every authorization request parameter is printable ASCII (VSCHAR)."""
-    return Annotated[str, StringConstraints(max_length=max_length, pattern=r"^[ -~]*$")]
+def _ascii(max_length: int, pattern: str = r"^[ -~]*$") -> Any:
+    """RFC 6749 Appendix A: every authorization request parameter is printable ASCII (VSCHAR),
+    some narrower still."""
+    return Annotated[str, StringConstraints(max_length=max_length, pattern=pattern)]
+
+
+ResponseType = _ascii(32, r"^[A-Za-z0-9_ ]*$")
+# scope-token = 1*NQCHAR: printable ASCII but the double quote and the backslash.
+ScopeParam = _ascii(255, r"^[ !#-\[\]-~]*$")
+ChallengeMethod = _ascii(16, r"^[A-Za-z0-9_-]*$")
 
 
 class AuthorizeQuery(RequestModel):
     """The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3); Authlib checks the protocol."""
 
-    response_type: _vschar(32) | None = Field(None, examples=["code"])
-    client_id: _vschar(64) | None = None
-    redirect_uri: _vschar(2000) | None = None
-    scope: _vschar(255) | None = Field(None, examples=["rag"])
-    state: _vschar(500) | None = None
-    code_challenge: _vschar(128) | None = None
-    code_challenge_method: _vschar(16) | None = Field(None, examples=["S256"])
+    response_type: ResponseType | None = Field(None, examples=["code"])
+    client_id: _ascii(64) | None = None
+    redirect_uri: _ascii(2000) | None = None
+    scope: ScopeParam | None = Field(None, examples=["rag"])
+    state: _ascii(500) | None = None
+    code_challenge: _ascii(128) | None = None
+    code_challenge_method: ChallengeMethod | None = Field(None, examples=["S256"])
 
 
 class ScopeItem(BaseModel):
@@ -113,3 +121,15 @@ class AuthorizeDecisionReq(RequestModel):
 class AuthorizeDecisionResp(BaseModel):
     # Where the user agent goes next: the client's redirect_uri with code and state, or error=access_denied.
     redirect_to: str
+
+
+class OAuth2ErrorResp(BaseModel):
+    """An RFC 6749 §5.2 error of the token and revocation endpoints."""
+
+    error: str
+    error_description: str | None = None
+    error_uri: str | None = None
+
+
+# The token and revocation endpoints answer OAuth2's errors; the gateway's own (429) the envelope.
+OAuth2ErrorOrFailure = RootModel[OAuth2ErrorResp | Failure]
