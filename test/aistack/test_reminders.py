@@ -158,6 +158,24 @@ def test_the_webhook_is_set_read_and_removed_without_showing_its_secret(aistack)
     assert data_of(aistack.get("chat", "/api/reminders/webhook"))["url"] is None
 
 
+def test_first_webhook_puts_racing_each_other_all_succeed(app, stack):
+    start = threading.Barrier(4)
+    statuses = []
+
+    def put(n):
+        caller = AIStackClient(app.test_client(), stack.token, "prefix")
+        start.wait()
+        statuses.append(caller.put("chat", "/api/reminders/webhook", json={"url": f"https://hooks.example.com/{n}"}).status_code)
+
+    threads = [threading.Thread(target=put, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 4
+    assert data_of(stack.get("chat", "/api/reminders/webhook"))["url"].startswith("https://hooks.example.com/")
+
+
 # --- firing and delivery ---------------------------------------------------------------------
 
 

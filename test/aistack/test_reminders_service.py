@@ -4,15 +4,18 @@ that session's fired reminders and those made without a session, each in one rep
 import threading
 import uuid
 
-from internal.aistack.chat.reminders.service import ReminderService
+from internal.aistack.chat.reminders.service import ReminderService, reminders_notice
 
 from .reminders import create, get, make_due, prefix_caller, sweep
 
 
-def take(app, account_id, session_id: str) -> list[str]:
+def take_reminders(app, account_id, session_id: str):
     with app.app_context():
-        taken = app.extensions["injector"].get(ReminderService).take_for_reply(account_id, session_id)
-    return [str(reminder.reminder_id) for reminder in taken]
+        return app.extensions["injector"].get(ReminderService).take_for_reply(account_id, session_id)
+
+
+def take(app, account_id, session_id: str) -> list[str]:
+    return [str(reminder.reminder_id) for reminder in take_reminders(app, account_id, session_id)]
 
 
 def test_a_reply_takes_its_sessions_and_sessionless_fired_reminders_once(app, client):
@@ -28,7 +31,13 @@ def test_a_reply_takes_its_sessions_and_sessionless_fired_reminders_once(app, cl
     assert take(app, account_id, "s1") == []  # not fired yet: nothing to show
     sweep(app)
 
-    assert sorted(take(app, account_id, "s1")) == sorted([mine, anywhere])
+    taken = take_reminders(app, account_id, "s1")
+    assert sorted(str(r.reminder_id) for r in taken) == sorted([mine, anywhere])
+    shown = {r.reminder_id: r.as_dict() for r in taken}
+    assert shown[uuid.UUID(mine)] == {
+        key: get(stack, mine)[key] for key in ("reminder_id", "title", "content", "remind_at", "fired_at", "session_id")
+    }
+    assert "⏰ 提醒：s1的提醒——三楼会议室" in reminders_notice(taken).splitlines()
     assert take(app, account_id, "s1") == []  # shown once
     assert take(app, account_id, "s2") == [elsewhere]
     assert get(stack, mine)["shown_at"] and get(stack, not_yet)["shown_at"] is None

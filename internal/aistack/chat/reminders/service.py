@@ -11,7 +11,7 @@ from sqlalchemy import delete, or_, select, update
 
 from internal.aistack.gateway.errors import invalid_input
 from internal.aistack.gateway.listing import paginate
-from internal.aistack.gateway.envelope import Pagination
+from internal.aistack.gateway.envelope import Pagination, iso
 from internal.exception import NotFoundException
 from internal.extension.database import utcnow
 from internal.service.base_service import BaseService
@@ -32,6 +32,23 @@ class FiredReminder:
     remind_at: datetime
     fired_at: datetime
     session_id: str | None
+
+    def as_dict(self) -> dict:
+        """The reminder as a reply's JSON carries it (e.g. in `context.reminders`)."""
+        return {
+            "reminder_id": str(self.reminder_id),
+            "title": self.title,
+            "content": self.content,
+            "remind_at": iso(self.remind_at),
+            "fired_at": iso(self.fired_at),
+            "session_id": self.session_id,
+        }
+
+
+def reminders_notice(reminders: list[FiredReminder]) -> str:
+    """The lines a reply's text starts with to show `reminders`; empty when there are none."""
+    lines = [f"⏰ 提醒：{r.title}" + (f"——{r.content}" if r.content else "") for r in reminders]
+    return "\n".join(lines)
 
 
 @inject

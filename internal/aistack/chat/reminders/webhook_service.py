@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from injector import inject
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from internal.service.base_service import BaseService
 from pkg.secret_box import SecretBox
@@ -29,14 +30,22 @@ class ReminderWebhookService(BaseService):
 
     def put(self, account_id: uuid.UUID, req: PutWebhookReq) -> ReminderWebhook:
         """Replaces the whole configuration: a request without `secret` leaves deliveries unsigned."""
-        with self.db.auto_commit():
-            webhook = self.db.session.get(ReminderWebhook, account_id, with_for_update=True)
-            if webhook is None:
-                webhook = ReminderWebhook(account_id=account_id)
-                self.db.session.add(webhook)
-            webhook.url = req.url
-            webhook.secret_sealed = self.secret_box.encrypt(req.secret) if req.secret else ""
-        return webhook
+        sealed = self.secret_box.encrypt(req.secret) if req.secret else ""
+        try:
+            with self.db.auto_commit():
+                self._write(account_id, req.url, sealed)
+        except IntegrityError:  # a concurrent first PUT inserted the row: this one overwrites it
+            with self.db.auto_commit():
+                self._write(account_id, req.url, sealed)
+        return self.db.session.get(ReminderWebhook, account_id)
+
+    def _write(self, account_id: uuid.UUID, url: str, secret_sealed: str) -> None:
+        webhook = self.db.session.get(ReminderWebhook, account_id, with_for_update=True)
+        if webhook is None:
+            webhook = ReminderWebhook(account_id=account_id)
+            self.db.session.add(webhook)
+        webhook.url = url
+        webhook.secret_sealed = secret_sealed
 
     def delete(self, account_id: uuid.UUID) -> None:
         with self.db.auto_commit():
