@@ -7,9 +7,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from config import Settings
+from internal.aistack.chat.reminders.models import ReminderWebhook
 from internal.aistack.chat.reminders.scheduler import SIGNATURE_HEADER
+from internal.extension.database import db
 from test.celery_worker import CeleryWorker
 from test.fakes.webhook_receiver import WebhookReceiver
 
@@ -305,3 +308,25 @@ def test_a_deleted_pending_reminder_never_fires(app, stack, receiver):
     make_due(app, [data["reminder_id"]])
     sweep(app)
     assert receiver.received(cancelled_path) == []
+
+
+def test_a_webhook_secret_that_cannot_be_opened_fails_the_delivery_without_sending(app, stack, receiver):
+    unreadable_path = hook_path("unreadable")
+    data_of(stack.put("chat", "/api/reminders/webhook", json={"url": f"{receiver.url}{unreadable_path}", "secret": SECRET}))
+    with app.app_context():  # as if DATA_SECRET_KEY had changed since the secret was sealed
+        db.session.execute(
+            update(ReminderWebhook).where(ReminderWebhook.account_id == stack.member.id).values(secret_sealed="v1.AAAA")
+        )
+        db.session.commit()
+        db.session.remove()
+    data = create(stack)
+    make_due(app, [data["reminder_id"]])
+
+    def failed():
+        sweep(app)  # the app's own timer may be the one that gets to it
+        delivery = get(stack, data["reminder_id"])["delivery"]
+        return delivery if delivery["status"] != "pending" else None
+
+    delivery = wait_until(failed, "the delivery to fail")
+    assert delivery["status"] == "failed" and delivery["attempts"] == 1 and "Webhook" in delivery["last_error"]
+    assert receiver.received(unreadable_path) == []

@@ -21,6 +21,7 @@ from sqlalchemy import case, exists, or_, select, update
 from config import Settings
 from internal.extension.database import SQLAlchemy, utcnow
 from pkg.guarded_http import GuardedHttpClient, OutboundRequestError, OutboundRequestRefused
+from pkg.secret_box import SecretBoxError
 
 from .models import DeliveryStatus, Reminder, ReminderStatus, ReminderWebhook
 from .schemas import ReminderResp
@@ -38,6 +39,7 @@ DELIVERY_BATCH = 100
 DELIVERY_LEASE_MARGIN = 30.0
 # The part of a receiver's answer kept as the error of a failed delivery.
 MAX_ERROR_CHARS = 500
+UNREADABLE_SECRET = "无法读取Webhook签名密钥，请重新设置Webhook"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -135,8 +137,13 @@ class ReminderScheduler:
         reminder = self.db.session.get(Reminder, reminder_id)
         if reminder is None:  # deleted since it was claimed
             return
-        target = self.webhooks.target(reminder.account_id, reminder.webhook_url)
         attempts = reminder.delivery_attempts + 1
+        try:
+            target = self.webhooks.target(reminder.account_id, reminder.webhook_url)
+        except SecretBoxError:  # sealed under another DATA_SECRET_KEY: no try can sign it
+            self.db.session.close()
+            self._record(reminder_id, attempts, DeliveryStatus.FAILED, next_delivery_at=None, last_error=UNREADABLE_SECRET)
+            return
         payload = {
             "event": EVENT,
             "reminder": ReminderResp.of(reminder).model_dump(
