@@ -9,9 +9,9 @@ from injector import inject
 from pydantic import BaseModel
 from sqlalchemy import delete, or_, select, update
 
+from internal.aistack.gateway.envelope import Pagination, iso
 from internal.aistack.gateway.errors import invalid_input
 from internal.aistack.gateway.listing import paginate
-from internal.aistack.gateway.envelope import Pagination, iso
 from internal.exception import NotFoundException
 from internal.extension.database import utcnow
 from internal.service.base_service import BaseService
