@@ -363,6 +363,20 @@ class AIStackChatSettings(_Group):
     )
 
 
+class AIStackReminderSettings(_Group):
+    """The chat center's reminders: how often due ones are fired and how their webhooks are retried."""
+
+    aistack_reminder_sweep_interval: float = Field(
+        5.0, gt=0, description="Seconds between sweeps that fire due reminders (the most a reminder fires late, plus the sweep's own time)"
+    )
+    aistack_reminder_webhook_max_attempts: int = Field(
+        5, ge=1, le=20, description="Deliveries of one reminder's webhook tried before it is recorded as failed"
+    )
+    aistack_reminder_webhook_backoff: float = Field(
+        30.0, gt=0, description="Seconds before a failed webhook delivery is retried; doubled after each further failure"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -388,6 +402,7 @@ class Settings(_Group):
     aistack: AIStackSettings = Field(default_factory=AIStackSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     aistack_chat: AIStackChatSettings = Field(default_factory=AIStackChatSettings)
+    aistack_reminders: AIStackReminderSettings = Field(default_factory=AIStackReminderSettings)
 
     @property
     def is_production(self) -> bool:

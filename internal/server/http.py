@@ -31,7 +31,7 @@ from internal.middleware import AuthMiddleware, RateLimitMiddleware
 from internal.router import Router
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
-from internal.service.task_names import SWEEP_INDEXING
+from internal.service.task_names import FIRE_DUE_REMINDERS, SWEEP_INDEXING
 from pkg.guarded_http import GuardedHttpClient
 from pkg.sandbox import CodeSandbox
 from pkg.secret_box import SecretBox
@@ -109,7 +109,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    periodic = {SWEEP_INDEXING: settings.celery.indexing_sweep_interval}
+    periodic = {
+        SWEEP_INDEXING: settings.celery.indexing_sweep_interval,
+        FIRE_DUE_REMINDERS: settings.aistack_reminders.aistack_reminder_sweep_interval,
+    }
     init_celery(app, settings, periodic)
 
     injector = Injector([InfrastructureModule(app, settings)])

@@ -16,6 +16,8 @@ from test.conftest import create_member
 from test.fakes.openai_server import ChatReply, message_text
 
 from .client import AIStackClient, assert_error, data_of, issue_token
+from .reminders import create as create_reminder
+from .reminders import make_due, sweep
 
 DEFAULT_APP_NAME = "AI Stack 对话"
 MODEL_FAILURE = ChatReply(status=500, error_message="model exploded")
@@ -324,3 +326,33 @@ def test_the_chat_center_is_served_on_its_prefix_and_its_port(aistack, llm):
     assert resp.status_code == 200 and "Echo: ping" in resp.get_data(as_text=True)
     assert [s["session_id"] for s in data_of(aistack.get("chat", "/api/chat/sessions"))] == [sid]
     assert data_of(aistack.delete("chat", f"/api/chat/sessions/{sid}"))["session_id"] == sid
+
+
+# --- reminders in replies ------------------------------------------------------------------------
+
+
+def test_fired_reminders_are_shown_once_by_the_sessions_next_reply(app, chat, llm):
+    sid, elsewhere = _sid(), _sid()
+    own = create_reminder(chat, title="交周报", content="周五下班前", session_id=sid)
+    anywhere = create_reminder(chat, title="喝水", content="")
+    other_session = create_reminder(chat, title="开会", content="", session_id=elsewhere)
+    pending = create_reminder(chat, title="还没到")
+    make_due(app, [own["reminder_id"], anywhere["reminder_id"], other_session["reminder_id"]])
+    sweep(app)
+
+    text = f"今天有什么安排 {uuid.uuid4().hex[:8]}"
+    reply = send(chat, text, session_id=sid)
+    # Both fell due at the same moment: their order is not defined.
+    notice, _, answer = reply["response"].partition("\n\n")
+    assert set(notice.split("\n")) == {"⏰ 提醒：交周报——周五下班前", "⏰ 提醒：喝水"} and answer == f"Echo: {text}"
+    assert {r["title"] for r in reply["context"]["reminders"]} == {"交周报", "喝水"}
+    assert "交周报" in system_prompt(turn_request(llm, text))
+    # Each is shown once; the other session's reminder waits for that session, the pending one for its time.
+    again = send(chat, "还有吗", session_id=sid)
+    assert again["context"]["reminders"] == [] and again["response"] == "Echo: 还有吗"
+    events = read_events(chat.post("chat", "/api/chat/stream", json={"message": "嗯", "context": {"session_id": elsewhere}}))
+    deltas = [e["data"]["content"] for e in events if e["event"] == "delta"]
+    assert deltas[0] == "⏰ 提醒：开会\n\n"
+    done = events[-1]["data"]
+    assert done["response"] == "⏰ 提醒：开会\n\nEcho: 嗯" and done["context"]["reminders"][0]["title"] == "开会"
+    assert data_of(chat.get("chat", f"/api/reminders/{pending['reminder_id']}"))["status"] == "pending"

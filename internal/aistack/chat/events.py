@@ -13,7 +13,7 @@ from typing import Any
 from internal.aistack.gateway.envelope import ErrorCode, now_iso
 from internal.core.agent.events import AgentEventType
 
-from .service import StartedTurn
+from .service import StartedTurn, with_notice
 
 STEP_EVENTS = (AgentEventType.AGENT_ACTION, AgentEventType.DATASET_RETRIEVAL)
 
@@ -25,6 +25,10 @@ def _frame(event: str, data: dict[str, Any]) -> tuple[str, str]:
 def chat_frames(turn: StartedTurn) -> Iterator[tuple[str, str]]:
     context = turn.context.model_dump(mode="json")
     answer: list[str] = []
+    notice = with_notice(turn.notice, "")
+    if notice:  # the reminders the reply shows come first
+        answer.append(notice)
+        yield _frame("delta", {"content": notice})
     for event in turn.stream.events:
         kind = event.event
         if kind == AgentEventType.PING:

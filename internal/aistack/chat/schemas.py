@@ -41,12 +41,25 @@ class ChatStreamReq(ChatMessageReq):
     stream: bool = True
 
 
+class ShownReminder(BaseModel):
+    """A reminder that fired since the session's last reply, shown by this one."""
+
+    reminder_id: str
+    title: str
+    content: str
+    remind_at: str | None
+    fired_at: str | None
+    session_id: str | None
+
+
 class ReplyContext(BaseModel):
     session_id: str
     user_id: str
     conversation_id: uuid.UUID
     message_id: uuid.UUID
     app_id: uuid.UUID
+    # The reply's text starts with these (one line each), and the model was told about them.
+    reminders: list[ShownReminder] = []
 
 
 class ChatMessageResp(BaseModel):

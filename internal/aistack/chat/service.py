@@ -21,7 +21,8 @@ from internal.service.chat_service import AgentStream, ChatCaller, ChatRequest, 
 
 from .default_app import DefaultChatApp
 from .models import AIStackChatSession
-from .schemas import ChatMessageReq, ChatMessageResp, ReplyContext
+from .reminders.service import FiredReminder, ReminderService, reminders_notice
+from .schemas import ChatMessageReq, ChatMessageResp, ReplyContext, ShownReminder
 from .session_notes import SessionNotes
 from .sessions import ChatSessions, new_session_id
 
@@ -34,6 +35,13 @@ class StartedTurn:
 
     stream: AgentStream
     context: ReplyContext
+    # The lines the reply starts with: the reminders it shows ("" when none).
+    notice: str = ""
+
+
+def with_notice(notice: str, answer: str) -> str:
+    """A reply's text: the reminders it shows, then the model's answer."""
+    return f"{notice}\n\n{answer}" if notice else answer
 
 
 @inject
@@ -43,36 +51,43 @@ class ChatCenterService(AppBaseService):
     sessions: ChatSessions
     default_app: DefaultChatApp
     session_notes: SessionNotes
+    reminder_service: ReminderService
 
     def stream(self, account_id: uuid.UUID, req: ChatMessageReq, app_icon: str) -> StartedTurn:
         """Starts the turn; everything that can be refused is refused before it starts."""
-        session, chat_request = self._chat_request(account_id, req, app_icon)
+        session, chat_request, reminders = self._chat_request(account_id, req, app_icon)
         stream = self.chat_service.stream(chat_request)
-        return StartedTurn(stream, self._bind(session, chat_request.app_id, stream.conversation_id, stream.message_id))
+        context = self._bind(session, chat_request.app_id, stream.conversation_id, stream.message_id, reminders)
+        return StartedTurn(stream, context, reminders_notice(reminders))
 
     def message(self, account_id: uuid.UUID, req: ChatMessageReq, app_icon: str) -> ChatMessageResp:
         """The whole answer (waits for the run, at most AGENT_TIMEOUT); a run that failed or
         ran out of time is SERVICE_UNAVAILABLE, its message stored as such."""
-        session, chat_request = self._chat_request(account_id, req, app_icon)
+        session, chat_request, reminders = self._chat_request(account_id, req, app_icon)
         result = self.chat_service.blocking(chat_request)
-        context = self._bind(session, chat_request.app_id, result.conversation_id, result.id)
+        context = self._bind(session, chat_request.app_id, result.conversation_id, result.id, reminders)
         if result.status in (MessageStatus.ERROR, MessageStatus.TIMEOUT):
             raise ServiceUnavailableException(
                 f"模型未能完成回复：{result.error or '未知错误'}",
                 {"message_id": str(result.id), "session_id": context.session_id},
             )
-        return ChatMessageResp(response=result.answer, context=context, timestamp=now_iso())
+        return ChatMessageResp(response=with_notice(reminders_notice(reminders), result.answer), context=context, timestamp=now_iso())
 
-    def _chat_request(self, account_id: uuid.UUID, req: ChatMessageReq, app_icon: str) -> tuple[AIStackChatSession, ChatRequest]:
+    def _chat_request(
+        self, account_id: uuid.UUID, req: ChatMessageReq, app_icon: str
+    ) -> tuple[AIStackChatSession, ChatRequest, list[FiredReminder]]:
         session, app_id = self._session_and_app(account_id, req, app_icon)
-        return session, ChatRequest(
+        # Taken (marked shown) as the turn starts: a reply that then fails has still shown them.
+        reminders = self.reminder_service.take_for_reply(account_id, session.session_id)
+        request = ChatRequest(
             app_id=app_id,
             invoke_from=InvokeFrom.AISTACK,
             caller=ChatCaller(account_id=account_id),
             query=req.message,
             conversation_id=self._live_conversation(session, app_id),
-            notes=self.session_notes.for_turn(session),
+            notes=self.session_notes.for_turn(session, reminders),
         )
+        return session, request, reminders
 
     # --- the turn's session, app and conversation ---------------------------------------------
 
@@ -115,7 +130,12 @@ class ChatCenterService(AppBaseService):
         return conversation.id
 
     def _bind(
-        self, session: AIStackChatSession, app_id: uuid.UUID, conversation_id: uuid.UUID, message_id: uuid.UUID
+        self,
+        session: AIStackChatSession,
+        app_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+        reminders: list[FiredReminder],
     ) -> ReplyContext:
         """The session continues in the turn's conversation from now on; the reply's context."""
         context = ReplyContext(
@@ -124,6 +144,7 @@ class ChatCenterService(AppBaseService):
             conversation_id=conversation_id,
             message_id=message_id,
             app_id=app_id,
+            reminders=[ShownReminder(**r.as_dict()) for r in reminders],
         )
         with self.db.auto_commit():
             self.db.session.execute(
