@@ -7,16 +7,19 @@ from injector import Injector
 
 from config import Settings
 
+from . import models  # noqa: F401  (every system's models on the metadata)
 from .auth.token import TokenService, token_route
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
+from .stock.routes import StockRoutes
 from .systems import SYSTEMS
 
 # Each system's route classes: injected with their handlers, their `routes()` list
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
 SYSTEM_ROUTES: dict[str, list[type]] = {
     # "rag": [RagRoutes, KnowledgeGraphRoutes],
+    "stock": [StockRoutes],
 }
 
 
