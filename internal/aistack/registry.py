@@ -7,7 +7,6 @@ from injector import Injector
 
 from config import Settings
 
-from . import models  # noqa: F401  (every system's models on the metadata)
 from .auth.token import TokenService, token_route
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
