@@ -182,4 +182,89 @@ class PerformanceResp(BaseModel):
     source: str
 
 
+
 StrategyType = Literal["ma_crossover", "rsi_mean_reversion", "buy_and_hold"]
+
+
+class MaCrossoverParams(RequestModel):
+    short_window: int = Field(ge=1, le=250)
+    long_window: int = Field(ge=2, le=250)
+
+
+class RsiMeanReversionParams(RequestModel):
+    period: int = Field(14, ge=2, le=100)
+    oversold: float = Field(30, gt=0, lt=100)
+    overbought: float = Field(70, gt=0, lt=100)
+
+
+class BuyAndHoldParams(RequestModel):
+    pass
+
+
+STRATEGY_PARAMS: dict[str, type[RequestModel]] = {
+    "ma_crossover": MaCrossoverParams,
+    "rsi_mean_reversion": RsiMeanReversionParams,
+    "buy_and_hold": BuyAndHoldParams,
+}
+
+
+class StrategyReq(RequestModel):
+    """A saved strategy: a built-in type, the symbol it trades and the type's parameters
+    (checked by the service, which names the offending `parameters.<name>`)."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
+    strategy_type: StrategyType
+    symbol: str = Field(examples=["600519"])
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("symbol")
+    @classmethod
+    def _check_symbol(cls, value: str) -> str:
+        return _symbol(value)
+
+
+class StrategyResp(BaseModel):
+    strategy_id: uuid.UUID
+    name: str
+    strategy_type: str
+    symbol: str
+    parameters: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, strategy: Any) -> "StrategyResp":
+        return cls(
+            strategy_id=strategy.id,
+            name=strategy.name,
+            strategy_type=strategy.strategy_type,
+            symbol=strategy.symbol,
+            parameters=strategy.parameters,
+            created_at=iso(strategy.created_at),
+            updated_at=iso(strategy.updated_at),
+        )
+
+
+class BacktestReq(RequestModel):
+    strategy_id: uuid.UUID
+    start_date: date
+    end_date: date
+    initial_capital: Decimal = Field(gt=0, le=10_000_000_000, decimal_places=2, examples=[100000])
+
+
+class BacktestMetrics(MetricsResp):
+    win_rate: float | None
+    trade_count: int
+    final_equity: float
+
+
+class BacktestResp(BaseModel):
+    strategy_id: uuid.UUID
+    symbol: str
+    start_date: str
+    end_date: str
+    initial_capital: float
+    metrics: BacktestMetrics
+    trades: list[dict]
+    equity_curve: list[dict]
+    source: str
