@@ -47,9 +47,8 @@ def test_strategy_crud_and_ownership(aistack, other_aistack):
     assert_error(aistack.get("stock", path), 404, "RESOURCE_NOT_FOUND")
 
 
-@pytest.mark.parametrize(
-    "body, field",
-    [
+def test_strategy_parameters_are_validated(aistack):
+    for body, field in (
         ({"strategy_type": "martingale"}, "strategy_type"),
         ({"strategy_type": "ma_crossover", "parameters": {"short_window": 20, "long_window": 5}}, "parameters.long_window"),
         ({"strategy_type": "ma_crossover", "parameters": {"short_window": 5}}, "parameters.long_window"),
@@ -58,11 +57,11 @@ def test_strategy_crud_and_ownership(aistack, other_aistack):
         ({"strategy_type": "rsi_mean_reversion", "parameters": {"period": 1}}, "parameters.period"),
         ({"symbol": "12"}, "symbol"),
         ({"name": ""}, "name"),
-    ],
-)
-def test_strategy_parameters_are_validated(aistack, body, field):
-    payload = {"name": "s", "strategy_type": "buy_and_hold", "symbol": "600519", "parameters": {}} | body
-    assert_error(aistack.post("stock", "/api/strategies", json=payload), 400, "INVALID_INPUT", field)
+        ({"parameters": []}, "parameters"),
+    ):
+        payload = {"name": "s", "strategy_type": "buy_and_hold", "symbol": "600519", "parameters": {}} | body
+        assert_error(aistack.post("stock", "/api/strategies", json=payload), 400, "INVALID_INPUT", field)
+    assert data_of(aistack.get("stock", "/api/strategies")) == []
 
 
 def test_buy_and_hold_backtest_by_hand(app, aistack):

@@ -9,9 +9,10 @@ import pytest
 
 from internal.aistack.gateway.errors import AIStackException
 from internal.aistack.stock.market import MarketData
-from internal.aistack.stock.market.session import SHANGHAI, TradingClock, trade_date
+from internal.aistack.stock.market.session import SHANGHAI, TradingClock, previous_trading_day, trade_date
 from internal.aistack.stock.market.simulated import SimulatedMarket
-from internal.aistack.stock.schemas import PlaceOrderReq
+from internal.aistack.stock.portfolio_service import PortfolioService
+from internal.aistack.stock.schemas import Period, PlaceOrderReq
 from internal.aistack.stock.trading_service import TradingService
 from internal.extension.database import db
 
@@ -264,3 +265,28 @@ def test_orders_through_both_addresses(aistack):
     placed = order(aistack, action="buy", quantity=100)
     assert data_of(aistack.get("stock", f"/api/orders/{placed['order_id']}"))["status"] == "filled"
     assert portfolio(aistack)["positions"][0]["quantity"] == 100
+
+
+def test_performance_by_hand(app, aistack):
+    """Daily equity from the ledger and the closes, checked day by day, at fixed instants."""
+    bought_at = next_day_at_ten(14)
+    asked_at = bought_at + timedelta(days=7)
+    injector = app.extensions["injector"]
+    market = injector.get(MarketData)
+    with app.app_context():
+        trading = service(app)
+        trading.ensure_account(aistack.member.id, bought_at)
+        fill = trading.place_order(aistack.member.id, PlaceOrderReq(symbol=SYMBOL, action="buy", quantity=100), now=bought_at)
+        cost = money(fill.filled_price * 100) + fill.fees
+        data = injector.get(PortfolioService).performance(aistack.member.id, Period.ALL, now=asked_at)
+    bars = market.history(SYMBOL, trade_date(bought_at) - timedelta(days=7), trade_date(asked_at), asked_at)
+    closes = {bar.day.isoformat(): bar.close for bar in bars}
+    curve = data["equity_curve"]
+    assert curve[0] == {"date": previous_trading_day(trade_date(bought_at)).isoformat(), "equity": 1_000_000.0}
+    assert curve[1]["date"] == trade_date(bought_at).isoformat() and len(curve) == 7  # the base and 6 trading days
+    for point in curve[1:]:
+        assert Decimal(str(point["equity"])) == INITIAL - cost + closes[point["date"]] * 100
+    assert data["portfolio"]["total_return"] == pytest.approx(curve[-1]["equity"] / 1_000_000 - 1, abs=1e-6)
+    index = market.index_history("000300", trade_date(bought_at) - timedelta(days=7), trade_date(asked_at), asked_at)
+    by_day = {bar.day.isoformat(): float(bar.close) for bar in index}
+    assert data["benchmark"]["total_return"] == pytest.approx(by_day[curve[-1]["date"]] / by_day[curve[0]["date"]] - 1, abs=1e-6)

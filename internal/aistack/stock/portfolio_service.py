@@ -76,8 +76,8 @@ class PortfolioService:
             "source": self.market.source,
         }
 
-    def performance(self, account_id: uuid.UUID, period: Period) -> dict:
-        now = datetime.now(UTC)
+    def performance(self, account_id: uuid.UUID, period: Period, now: datetime | None = None) -> dict:
+        now = now or datetime.now(UTC)
         account = self.trading.ensure_account(account_id, now)
         trades = self.db.session.scalars(
             select(StockTrade).where(StockTrade.account_id == account_id).order_by(StockTrade.created_at)

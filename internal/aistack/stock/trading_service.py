@@ -117,7 +117,7 @@ class TradingService:
     # --- orders ----------------------------------------------------------------------------
 
     def place_order(self, account_id: uuid.UUID, req: PlaceOrderReq, now: datetime | None = None) -> StockOrder:
-        now = now or datetime.now(UTC)
+        now = (now or datetime.now(UTC)).astimezone(UTC)
         if req.action is Action.BUY and req.quantity % LOT:
             raise invalid_input("quantity", f"买入数量必须是{LOT}股的整数倍")
         if req.order_type is not OrderType.MARKET and req.price is None:
@@ -139,6 +139,7 @@ class TradingService:
                 frozen_cash=Decimal("0"),
                 fees=Decimal("0"),
                 reason="",
+                created_at=now,
             )
             today = trade_date(now)
             if req.action is Action.BUY:
@@ -274,11 +275,13 @@ class TradingService:
     def check_open_orders(self, now: datetime | None = None) -> int:
         """Fill the open orders whose price the market has crossed (market orders waiting for the
         open included); returns how many filled. Run by the background job; idempotent."""
-        now = now or datetime.now(UTC)
+        now = (now or datetime.now(UTC)).astimezone(UTC)
         if not self.clock.is_open(now):
             return 0
         session = self.db.session
-        pending = session.execute(select(StockOrder.account_id, StockOrder.symbol).where(StockOrder.status == OrderStatus.OPEN.value).distinct()).all()
+        # An order never fills before the instant it was placed (replays and tests pass `now`).
+        waiting = (StockOrder.status == OrderStatus.OPEN.value, StockOrder.created_at <= now)
+        pending = session.execute(select(StockOrder.account_id, StockOrder.symbol).where(*waiting).distinct()).all()
         session.commit()
         quotes: dict[str, Quote] = {}
         for symbol in {symbol for _, symbol in pending}:
@@ -292,7 +295,7 @@ class TradingService:
                 account = self._lock(account_id)
                 orders = session.scalars(
                     select(StockOrder)
-                    .where(StockOrder.account_id == account_id, StockOrder.status == OrderStatus.OPEN.value)
+                    .where(StockOrder.account_id == account_id, *waiting)
                     .order_by(StockOrder.created_at, StockOrder.id)
                 ).all()
                 for order in orders:
