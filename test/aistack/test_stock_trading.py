@@ -15,6 +15,9 @@ from internal.aistack.stock.portfolio_service import PortfolioService
 from internal.aistack.stock.schemas import Period, PlaceOrderReq
 from internal.aistack.stock.trading_service import TradingService
 from internal.extension.database import db
+from internal.extension.task_queue import TaskQueue
+from internal.service.task_names import CHECK_STOCK_ORDERS
+from test.api.knowledge_base import wait_for
 
 from .client import VIAS, AIStackClient, assert_error, data_of
 
@@ -290,3 +293,17 @@ def test_performance_by_hand(app, aistack):
     index = market.index_history("000300", trade_date(bought_at) - timedelta(days=7), trade_date(asked_at), asked_at)
     by_day = {bar.day.isoformat(): float(bar.close) for bar in index}
     assert data["benchmark"]["total_return"] == pytest.approx(by_day[curve[-1]["date"]] / by_day[curve[0]["date"]] - 1, abs=1e-6)
+
+
+def test_the_background_job_fills_resting_orders(app, aistack):
+    """The registered task, run by the task queue (the Celery worker in the services profile)."""
+    resting = order(aistack, action="buy", quantity=100, order_type="limit", price=float(quote_now(app).limit_up))
+    with app.app_context():
+        app.extensions["injector"].get(TaskQueue).enqueue(CHECK_STOCK_ORDERS)
+    wait_for(
+        app,
+        lambda: data_of(aistack.get("stock", f"/api/orders/{resting['order_id']}"))["status"] == "filled",
+        "the order check to fill a limit buy at the limit-up price",
+        timeout=60,
+    )
+    assert portfolio(aistack)["positions"][0]["quantity"] == 100

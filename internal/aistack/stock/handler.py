@@ -22,6 +22,7 @@ from .schemas import (
     PlaceOrderReq,
     PortfolioResp,
     QuoteResp,
+    StrategyDeletedResp,
     StrategyReq,
     StrategyResp,
 )
@@ -138,10 +139,10 @@ class StrategyHandler:
     def update_strategy(self, strategy_id: uuid.UUID, body: StrategyReq):
         return success(StrategyResp.of(self.strategy_service.update(current_account_id(), strategy_id, body)))
 
-    @aistack_endpoint(SYSTEM, tags=("策略回测",))
+    @aistack_endpoint(SYSTEM, resp=StrategyDeletedResp, tags=("策略回测",))
     def delete_strategy(self, strategy_id: uuid.UUID):
         self.strategy_service.delete(current_account_id(), strategy_id)
-        return success({"strategy_id": str(strategy_id), "deleted": True})
+        return success(StrategyDeletedResp(strategy_id=strategy_id, deleted=True))
 
     @aistack_endpoint(SYSTEM, body=BacktestReq, resp=BacktestResp, tags=("策略回测",))
     def backtest(self, body: BacktestReq):

@@ -245,6 +245,11 @@ class StrategyResp(BaseModel):
         )
 
 
+class StrategyDeletedResp(BaseModel):
+    strategy_id: uuid.UUID
+    deleted: bool
+
+
 class BacktestReq(RequestModel):
     strategy_id: uuid.UUID
     start_date: date
