@@ -161,11 +161,9 @@ class TradingService:
         filled now, the day's limit-up price for one that waits or a stop."""
         if order.order_type == OrderType.LIMIT.value:
             reference = order.price
-        elif order.order_type == OrderType.MARKET.value:
+        elif order.order_type == OrderType.MARKET.value and self.clock.is_open(now):
             reference = quote.current_price
         else:
-            reference = max(order.price, quote.limit_up)
-        if order.order_type == OrderType.MARKET.value and not self.clock.is_open(now):
             reference = quote.limit_up
         amount = cents(reference * order.quantity)
         needed = amount + self.fees.charges("buy", amount).total
