@@ -132,7 +132,16 @@ def test_sell_next_day_with_stamp_duty_and_odd_lots(app, aistack):
             with pytest.raises(AIStackException) as refused:
                 trading.place_order(account_id, PlaceOrderReq(symbol=SYMBOL, action="sell", quantity=quantity), now=tomorrow)
             assert list(refused.value.details) == ["quantity"]
-        assert trading.place_order(account_id, PlaceOrderReq(symbol=SYMBOL, action="sell", quantity=200), now=tomorrow).status == "filled"
+        # A limit sell below the price and a stop sell above it both execute at the next check;
+        # the shares they hold cannot be sold twice.
+        then = app.extensions["injector"].get(MarketData).quote(SYMBOL, tomorrow)
+        limit = PlaceOrderReq(symbol=SYMBOL, action="sell", quantity=100, order_type="limit", price=then.limit_down)
+        stop = PlaceOrderReq(symbol=SYMBOL, action="sell", quantity=100, order_type="stop", price=then.limit_up)
+        assert trading.place_order(account_id, limit, now=tomorrow).status == "open"
+        assert trading.place_order(account_id, stop, now=tomorrow).status == "open"
+        with pytest.raises(AIStackException):
+            trading.place_order(account_id, PlaceOrderReq(symbol=SYMBOL, action="sell", quantity=100), now=tomorrow)
+        assert trading.check_open_orders(tomorrow) >= 2  # other tests' open orders may fill too
     held = portfolio(aistack)
     assert held["positions"] == [] and held["market_value"] == 0
 

@@ -34,7 +34,9 @@ class FeeSchedule:
     @classmethod
     def of(cls, settings: Settings) -> "FeeSchedule":
         stock = settings.aistack_stock
-        return cls(stock.stock_commission_rate, stock.stock_commission_min, stock.stock_stamp_duty_rate, stock.stock_transfer_fee_rate)
+        return cls(
+            stock.stock_commission_rate, stock.stock_commission_min, stock.stock_stamp_duty_rate, stock.stock_transfer_fee_rate
+        )
 
     def charges(self, action: str, amount: Decimal) -> Charges:
         if amount <= 0:

@@ -66,7 +66,14 @@ class MarketHandler:
                 "start": query.start.isoformat(),
                 "end": query.end.isoformat(),
                 "bars": [
-                    {"date": bar.day.isoformat(), "open": bar.open, "high": bar.high, "low": bar.low, "close": bar.close, "volume": bar.volume}
+                    {
+                        "date": bar.day.isoformat(),
+                        "open": bar.open,
+                        "high": bar.high,
+                        "low": bar.low,
+                        "close": bar.close,
+                        "volume": bar.volume,
+                    }
                     for bar in bars
                 ],
                 "source": self.market_service.market.source,

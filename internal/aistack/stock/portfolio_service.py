@@ -41,7 +41,9 @@ class PortfolioService:
         now = datetime.now(UTC)
         account = self.trading.ensure_account(account_id, now)
         held = self.db.session.scalars(
-            select(StockPosition).where(StockPosition.account_id == account_id, StockPosition.quantity > 0).order_by(StockPosition.symbol)
+            select(StockPosition)
+            .where(StockPosition.account_id == account_id, StockPosition.quantity > 0)
+            .order_by(StockPosition.symbol)
         ).all()
         self.db.session.commit()  # no transaction stays open across the quotes
         today = trade_date(now)
@@ -121,14 +123,17 @@ class PortfolioService:
         Cash and holdings of a day are what the ledger holds after that day's fills."""
         points = [base, *days]
         symbols = sorted({trade.symbol for trade in trades})
-        closes = {symbol: _closes(self.market.history(symbol, base - timedelta(days=14), points[-1], now), points) for symbol in symbols}
+        closes = {
+            symbol: _closes(self.market.history(symbol, base - timedelta(days=14), points[-1], now), points) for symbol in symbols
+        }
         values = []
         for day in points:
             done = [trade for trade in trades if trade.trade_date <= day]
             cash = initial_cash + sum((trade.cash_change for trade in done), Decimal("0"))
             shares: dict[str, int] = {}
             for trade in done:
-                shares[trade.symbol] = shares.get(trade.symbol, 0) + (trade.quantity if trade.action == "buy" else -trade.quantity)
+                signed = trade.quantity if trade.action == "buy" else -trade.quantity
+                shares[trade.symbol] = shares.get(trade.symbol, 0) + signed
             worth = sum((Decimal(str(closes[s][day])) * q for s, q in shares.items() if q), Decimal("0"))
             values.append(cents(cash + worth))
         return pd.Series(values, index=points, dtype=object)

@@ -198,7 +198,14 @@ class TradingService:
                 return
             account.cash -= cost
             if position is None:
-                position = StockPosition(account_id=account.account_id, symbol=order.symbol, quantity=0, frozen_quantity=0, bought_today=0, cost_total=Decimal("0"))
+                position = StockPosition(
+                    account_id=account.account_id,
+                    symbol=order.symbol,
+                    quantity=0,
+                    frozen_quantity=0,
+                    bought_today=0,
+                    cost_total=Decimal("0"),
+                )
                 self.db.session.add(position)
             position.bought_today = (position.bought_today if position.bought_on == today else 0) + order.quantity
             position.bought_on = today
@@ -207,7 +214,11 @@ class TradingService:
             cash_change = -cost
         else:
             proceeds = amount - charges.total
-            released = position.cost_total if order.quantity == position.quantity else cents(position.cost_total * order.quantity / position.quantity)
+            # Average cost: the shares sold take their share of the cost (all of it when all are sold).
+            if order.quantity == position.quantity:
+                released = position.cost_total
+            else:
+                released = cents(position.cost_total * order.quantity / position.quantity)
             position.cost_total -= released
             position.quantity -= order.quantity
             position.frozen_quantity -= order.quantity

@@ -94,4 +94,5 @@ class EastmoneyMarket(MarketData):
 def _bar(line: str) -> Bar:
     """'2025-01-02,11.73,11.43,11.77,11.38,1819596,2081…': date, open, close, high, low, lots, amount."""
     day, opening, close, high, low, lots = line.split(",")[:6]
-    return Bar(date.fromisoformat(day), cents(Decimal(opening)), cents(Decimal(high)), cents(Decimal(low)), cents(Decimal(close)), int(float(lots)) * SHARES_PER_LOT)
+    prices = (cents(Decimal(value)) for value in (opening, high, low, close))
+    return Bar(date.fromisoformat(day), *prices, int(float(lots)) * SHARES_PER_LOT)
