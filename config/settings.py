@@ -6,6 +6,7 @@ settings mandatory instead.
 """
 
 import secrets
+from decimal import Decimal
 from enum import Enum
 from functools import cached_property
 from pathlib import Path
@@ -377,6 +378,36 @@ class AIStackReminderSettings(_Group):
     )
 
 
+class MarketSource(str, Enum):
+    SIMULATED = "simulated"
+    EASTMONEY = "eastmoney"
+
+
+class AIStackStockSettings(_Group):
+    """AI Stack's stock trading system (port 8015): where prices come from, when the market
+    trades, the paper account's starting cash and the A-share fees."""
+
+    stock_market_source: MarketSource = Field(
+        MarketSource.SIMULATED, description="simulated: deterministic prices offline; eastmoney: Eastmoney's quote API"
+    )
+    stock_eastmoney_quote_base: str = Field("https://push2.eastmoney.com", description="Base URL of quotes (api/qt/stock/get)")
+    stock_eastmoney_history_base: str = Field(
+        "https://push2his.eastmoney.com", description="Base URL of daily bars (api/qt/stock/kline/get)"
+    )
+    stock_market_timeout: float = Field(10.0, gt=0, description="Seconds one market data request may take")
+    stock_trading_hours: bool = Field(
+        False, description="Trade only 09:30-11:30 and 13:00-15:00 Asia/Shanghai on weekdays; off: around the clock"
+    )
+    stock_initial_cash: Decimal = Field(Decimal("1000000"), gt=0, decimal_places=2, description="CNY a new paper account starts with")
+    stock_commission_rate: Decimal = Field(Decimal("0.00025"), ge=0, lt=1, description="Broker commission per side, of the amount")
+    stock_commission_min: Decimal = Field(Decimal("5"), ge=0, description="Least commission of one fill, CNY")
+    stock_stamp_duty_rate: Decimal = Field(Decimal("0.0005"), ge=0, lt=1, description="Stamp duty on sells (0.05 % since 2023-08-28)")
+    stock_transfer_fee_rate: Decimal = Field(Decimal("0.00001"), ge=0, lt=1, description="Transfer fee per side, of the amount")
+    stock_order_check_interval: float = Field(10.0, gt=0, description="Seconds between checks of open limit and stop orders")
+    stock_risk_free_rate: Decimal = Field(Decimal("0.02"), ge=0, lt=1, description="Yearly risk-free rate in Sharpe ratios")
+    stock_benchmark: str = Field("000300", pattern=r"^\d{6}$", description="Index the performance is set beside (000300: CSI 300)")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -403,6 +434,7 @@ class Settings(_Group):
     server: ServerSettings = Field(default_factory=ServerSettings)
     aistack_chat: AIStackChatSettings = Field(default_factory=AIStackChatSettings)
     aistack_reminders: AIStackReminderSettings = Field(default_factory=AIStackReminderSettings)
+    aistack_stock: AIStackStockSettings = Field(default_factory=AIStackStockSettings)
 
     @property
     def is_production(self) -> bool:

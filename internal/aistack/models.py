@@ -4,5 +4,6 @@ line per system or shared part."""
 from .auth.oauth2 import models as oauth2_models
 from .chat import models as chat_models
 from .chat.reminders import models as reminder_models
+from .stock import models as stock_models
 
-__all__ = ["chat_models", "oauth2_models", "reminder_models"]
+__all__ = ["chat_models", "oauth2_models", "reminder_models", "stock_models"]

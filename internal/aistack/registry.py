@@ -16,6 +16,7 @@ from .chat.routes import ChatCenterRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
+from .stock.routes import StockRoutes
 from .systems import SYSTEMS
 
 # The OAuth2 endpoints browsers call cross-origin for public clients, on every system (the
@@ -27,6 +28,7 @@ OAUTH2_BROWSER_ENDPOINTS = re.compile(r"^/aistack/[a-z]+/api/oauth2/(token|revok
 SYSTEM_ROUTES: dict[str, list[type]] = {
     # "rag": [RagRoutes, KnowledgeGraphRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
+    "stock": [StockRoutes],
 }
 
 

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Settings
 from internal.aistack.registry import OAUTH2_BROWSER_ENDPOINTS, register_aistack
+from internal.aistack.stock.market import MarketData, create_market_data
 from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
@@ -31,7 +32,7 @@ from internal.middleware import AuthMiddleware, RateLimitMiddleware
 from internal.router import Router
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
-from internal.service.task_names import FIRE_DUE_REMINDERS, SWEEP_INDEXING
+from internal.service.task_names import CHECK_STOCK_ORDERS, FIRE_DUE_REMINDERS, SWEEP_INDEXING
 from pkg.guarded_http import GuardedHttpClient
 from pkg.sandbox import CodeSandbox
 from pkg.secret_box import SecretBox
@@ -70,6 +71,7 @@ class InfrastructureModule(Module):
         binder.bind(SpeechToText, to=create_speech_to_text(self.settings))
         binder.bind(TextToSpeech, to=create_text_to_speech(self.settings))
         binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))
+        binder.bind(MarketData, to=create_market_data(self.settings))
 
 
 QUIET_LOGGERS = ("httpx", "httpx2")
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     periodic = {
         SWEEP_INDEXING: settings.celery.indexing_sweep_interval,
         FIRE_DUE_REMINDERS: settings.aistack_reminders.aistack_reminder_sweep_interval,
+        CHECK_STOCK_ORDERS: settings.aistack_stock.stock_order_check_interval,
     }
     init_celery(app, settings, periodic)
 
