@@ -6,9 +6,13 @@ import uuid
 
 import pytest
 
+from config import Settings
+from config.settings import AIStackGraphSettings
+from internal.aistack.rag.knowledge_graph.cypher import CypherError, QueryTimeout, _with_deadline, read_only_query
+from internal.server import create_app
 from test.aistack.client import AIStackClient, assert_error, data_of, issue_token
 from test.api.knowledge_base import build_document, create_dataset, list_segments, wait_for
-from test.conftest import create_member
+from test.conftest import _common_overrides, create_member, make_settings
 from test.fakes.openai_server import ChatReply, ToolCall
 
 EXAMPLE = "MATCH (n:Person)-[r:WORKS_AT]->(c:Company) RETURN n, r, c"
@@ -250,3 +254,73 @@ def test_a_failing_model_fails_the_build_and_leaves_the_graph_as_it_was(app, cli
     assert failed["processed_chunks"] < failed["total_chunks"] == 2
     assert query(kg, "MATCH (n) RETURN n") == before
     assert stats(kg)["documents"] == 1
+
+
+def test_relationships_only_keep_just_their_endpoints(app, client, llm, kg):
+    marker = uuid.uuid4().hex[:8]
+    document, _ = make_document(app, client, kg, f"Erin founded Hooli in Palo Alto. {marker}")
+    llm.script_chat(
+        marker,
+        extraction(
+            [("Erin", "Person", ""), ("Hooli", "Company", ""), ("Palo Alto", "Location", "")],
+            [("Erin", "Hooli", "Founded", "Erin started Hooli")],
+        ),
+    )
+    done = build(app, kg, [document], extract_entities=False)
+    assert (done["entities_count"], done["relationships_count"]) == (2, 1)
+    data = query(kg, "MATCH (a)-[r:FOUNDED]->(b:Company) RETURN a.name, r.description, b.name")
+    assert data["results"] == [{"a.name": "Erin", "r.description": "Erin started Hooli", "b.name": "Hooli"}]
+    assert stats(kg)["node_types"] == {"Person": 1, "Company": 1}
+
+
+@pytest.fixture(scope="module")
+def strict_app(tmp_path_factory, fake_github, fake_llm):
+    """An embedded app whose graph may hold two entities."""
+    settings = make_settings(
+        tmp_path_factory.mktemp("strict-graph"),
+        aistack_graph=AIStackGraphSettings(_env_file=None, aistack_graph_max_nodes=2),
+        **_common_overrides(fake_github, fake_llm),
+    )
+    return create_app(settings)
+
+
+def test_an_unusable_model_refuses_builds_and_a_graph_past_its_size_fails(strict_app, llm):
+    client = strict_app.test_client()
+    stack = _caller(strict_app, client, "prefix")
+    marker = uuid.uuid4().hex[:8]
+    document, _ = make_document(strict_app, client, stack, f"Frank, Grace and Heidi work at Massive Dynamic. {marker}")
+    llm.script_chat(
+        marker,
+        extraction([("Frank", "Person", ""), ("Grace", "Person", ""), ("Massive Dynamic", "Company", "")]),
+    )
+    failed = build(strict_app, stack, [document])
+    assert failed["status"] == "failed" and "超过上限" in failed["error"], failed
+    assert stats(stack)["nodes"] == 0
+
+    # A model the catalog does not have: the build is refused before anything is queued.
+    graph_settings = strict_app.extensions["injector"].get(Settings).aistack_graph
+    graph_settings.aistack_graph_model_provider = "no-such-provider"
+    try:
+        resp = stack.post("rag", "/api/knowledge-graph/build", json={"document_ids": [document]})
+    finally:
+        graph_settings.aistack_graph_model_provider = ""
+    assert "AISTACK_GRAPH_MODEL" in assert_error(resp, 503, "SERVICE_UNAVAILABLE")["message"]
+
+
+def test_writing_clauses_are_found_by_tokens_not_substrings():
+    assert read_only_query("MATCH (n {name: 'it\\'s CREATE'}) RETURN n.create") == 'MATCH (n {name: "it\'s CREATE"}) RETURN n.create'
+    for cypher in ("match (n) set n.x = 1", "MATCH (n) RETURN n // ok\nCREATE (m)", "MATCH (n) `DELETE` n"):
+        with pytest.raises(CypherError):
+            read_only_query(cypher)
+    for cypher in ("MATCH (n:Create) RETURN n", "MATCH (n {delete: 1}) RETURN n.merge", "MATCH (n) /* DELETE */ RETURN n"):
+        read_only_query(cypher)
+
+
+def test_a_query_past_its_deadline_is_stopped():
+    def forever():
+        while True:
+            pass
+
+    with pytest.raises(QueryTimeout):
+        _with_deadline(forever, 0.2)
+    assert _with_deadline(lambda: 42, 5) == 42
