@@ -9,6 +9,7 @@ from injector import Binder, Injector, Module
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Settings
+from internal.aistack.rag.knowledge_graph.service import SWEEP_GRAPH_BUILDS_TASK
 from internal.aistack.registry import register_aistack
 from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
@@ -109,7 +110,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    periodic = {SWEEP_INDEXING: settings.celery.indexing_sweep_interval}
+    periodic = {
+        SWEEP_INDEXING: settings.celery.indexing_sweep_interval,
+        SWEEP_GRAPH_BUILDS_TASK: settings.celery.indexing_sweep_interval,
+    }
     init_celery(app, settings, periodic)
 
     injector = Injector([InfrastructureModule(app, settings)])

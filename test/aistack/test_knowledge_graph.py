@@ -3,15 +3,19 @@ model's structured extraction (the fake model scripted per chunk), read-only Cyp
 merging, rebuilding, ownership and failure."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from config import Settings
 from config.settings import AIStackGraphSettings
+from internal.aistack.rag.knowledge_graph.models import GraphBuild
+from internal.aistack.rag.knowledge_graph.service import KnowledgeGraphService
 from internal.aistack.rag.knowledge_graph.cypher import CypherError, QueryTimeout, _with_deadline, read_only_query
 from internal.server import create_app
 from test.aistack.client import AIStackClient, assert_error, data_of, issue_token
 from test.api.knowledge_base import build_document, create_dataset, list_segments, wait_for
+from internal.extension.database import db, utcnow
 from test.conftest import _common_overrides, create_member, make_settings
 from test.fakes.openai_server import ChatReply, ToolCall
 
@@ -324,3 +328,23 @@ def test_a_query_past_its_deadline_is_stopped():
     with pytest.raises(QueryTimeout):
         _with_deadline(forever, 0.2)
     assert _with_deadline(lambda: 42, 5) == 42
+
+
+def test_builds_whose_worker_is_gone_are_failed_by_the_sweep(app, kg):
+    """A build left `running` (its worker died) or `pending` (the embedded queue went with a
+    restart) long ago is failed by the periodic sweep; a recent one is left alone."""
+    with app.app_context():
+        long_ago = utcnow() - timedelta(days=1)
+        rows = [
+            GraphBuild(account_id=kg.member.id, document_ids=[], status="running", updated_at=long_ago),
+            GraphBuild(account_id=kg.member.id, document_ids=[], status="pending", updated_at=long_ago),
+            GraphBuild(account_id=kg.member.id, document_ids=[], status="running"),
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        ids = [str(row.id) for row in rows]
+        app.extensions["injector"].get(KnowledgeGraphService).sweep_stale_builds()
+        db.session.remove()
+    states = [data_of(kg.get("rag", f"/api/knowledge-graph/builds/{build_id}")) for build_id in ids]
+    assert [state["status"] for state in states] == ["failed", "failed", "running"]
+    assert "中断" in states[0]["error"]

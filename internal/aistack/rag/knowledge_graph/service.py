@@ -6,11 +6,12 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import networkx as nx
 from injector import inject
 from langchain_core.language_models import BaseChatModel
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 
 from config import Settings
 from internal.aistack.gateway.errors import QuotaExceededException, ServiceUnavailableException, invalid_input
@@ -31,6 +32,10 @@ from .schemas import BuildGraphReq, GraphQueryReq, GraphQueryResp, GraphStatsRes
 logger = logging.getLogger(__name__)
 
 BUILD_GRAPH_TASK = "internal.aistack.rag.knowledge_graph.tasks.build_graph"
+SWEEP_GRAPH_BUILDS_TASK = "internal.aistack.rag.knowledge_graph.tasks.sweep_graph_builds"
+# A queued build nobody started after this many times a running build's silence limit is lost
+# (the embedded queue lives in memory; a restart drops it).
+PENDING_PATIENCE = 10
 BUILD_NOT_FOUND = "知识图谱构建任务不存在"
 DOCUMENT_NOT_FOUND = "文档不存在或无权限访问"
 # Seconds the account's graph write may hold its lock: one transaction of inserts and deletes.
@@ -97,6 +102,33 @@ class KnowledgeGraphService(BaseService):
                 logger.warning("Knowledge graph build %s failed", build_id, exc_info=True)
             message = exc.message if isinstance(exc, CustomException) else describe_error(exc)
             self._finish(build_id, GraphBuildStatus.FAILED, error=f"知识图谱构建失败：{message}")
+
+    def sweep_stale_builds(self) -> None:
+        """Fail the builds whose worker is gone: running ones silent for longer than a model
+        request and a broker redelivery take, queued ones never started long after. A build
+        writes nothing until its end, so failing it loses no graph; the caller builds again."""
+        jobs = self.settings.celery
+        silence = self.settings.providers.llm_request_timeout + jobs.celery_visibility_timeout
+        now = utcnow()
+        stale = self.db.session.scalars(
+            select(GraphBuild).where(
+                or_(
+                    and_(
+                        GraphBuild.status == GraphBuildStatus.RUNNING.value,
+                        GraphBuild.updated_at < now - timedelta(seconds=silence),
+                    ),
+                    and_(
+                        GraphBuild.status == GraphBuildStatus.PENDING.value,
+                        GraphBuild.updated_at < now - timedelta(seconds=silence * PENDING_PATIENCE),
+                    ),
+                )
+            )
+        ).all()
+        for build in stale:
+            build.status = GraphBuildStatus.FAILED.value
+            build.error = "知识图谱构建中断（处理它的进程已退出），请重新构建"
+            build.completed_at = now
+        self.db.session.commit()
 
     def _build(self, build: GraphBuild) -> None:
         account_id, build_id = build.account_id, build.id
