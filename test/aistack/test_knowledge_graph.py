@@ -2,6 +2,7 @@
 model's structured extraction (the fake model scripted per chunk), read-only Cypher queries,
 merging, rebuilding, ownership and failure."""
 
+import time
 import uuid
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from test.fakes.openai_server import ChatReply, ToolCall
 
 EXAMPLE = "MATCH (n:Person)-[r:WORKS_AT]->(c:Company) RETURN n, r, c"
 FINISHED = ("completed", "failed")
+POLL_INTERVAL = 0.25
 NODE_FIELDS = {"id", "name", "type", "description", "source_chunks"}
 
 
@@ -58,11 +60,13 @@ def extraction(entities=(), relationships=()) -> ChatReply:
 
 
 def build(app, stack: AIStackClient, document_ids: list[str], **flags) -> dict:
-    """Start a build and wait until it finishes; returns its final state."""
+    """Start a build and wait until it finishes; returns its final state. Polls a few times a
+    second: every poll counts against the caller's 100 requests a minute."""
     started = data_of(stack.post("rag", "/api/knowledge-graph/build", json={"document_ids": document_ids, **flags}), 201)
     assert started["status"] in ("pending", "running", "completed") and started["document_ids"] == document_ids
 
     def finished():
+        time.sleep(POLL_INTERVAL)
         state = data_of(stack.get("rag", f"/api/knowledge-graph/builds/{started['build_id']}"))
         return state if state["status"] in FINISHED else None
 
@@ -348,3 +352,55 @@ def test_builds_whose_worker_is_gone_are_failed_by_the_sweep(app, kg):
     states = [data_of(kg.get("rag", f"/api/knowledge-graph/builds/{build_id}")) for build_id in ids]
     assert [state["status"] for state in states] == ["failed", "failed", "running"]
     assert "中断" in states[0]["error"]
+
+
+# One paragraph per segment.
+ONE_PER_PARAGRAPH = {
+    "pre_process_rules": [{"id": "remove_extra_space", "enabled": True}],
+    "segment": {"separators": ["\n\n"], "chunk_size": 100, "chunk_overlap": 0},
+}
+
+
+def test_chunks_of_a_document_share_a_request_and_items_link_to_the_chunks_named(app, client, llm, kg):
+    marker = uuid.uuid4().hex[:8]
+    kg.dataset_id = create_dataset(client, kg.member)
+    paragraphs = [f"Ivan lives in Kyiv. {marker}", "Judy builds rockets at Orbital.", "Kyiv is a large city."]
+    text = "\n\n".join(" ".join([paragraph] * 8) for paragraph in paragraphs)
+    progress = build_document(
+        app, client, kg.member, kg.dataset_id, "three.txt", text.encode(), process_type="custom", rule=ONE_PER_PARAGRAPH
+    )
+    segments = [s["id"] for s in list_segments(client, kg.member, kg.dataset_id, progress["id"])]
+    assert len(segments) == 3
+    llm.script_chat(
+        marker,
+        ChatReply(
+            tool_calls=[
+                ToolCall(
+                    "KnowledgeGraphExtraction",
+                    {
+                        "entities": [
+                            {"name": "Ivan", "type": "Person", "chunks": [1]},
+                            {"name": "Kyiv", "type": "Location", "chunks": [1, 3]},
+                            {"name": "Judy", "type": "Person", "chunks": [2, 9]},
+                        ],
+                        "relationships": [{"source": "Ivan", "target": "Kyiv", "type": "LIVES_IN", "chunks": []}],
+                    },
+                )
+            ]
+        ),
+    )
+    done = build(app, kg, [progress["id"]])
+    assert (done["total_chunks"], done["processed_chunks"]) == (3, 3)
+    [request] = llm.chat_requests(marker)
+    user = request["messages"][-1]["content"]
+    assert "[chunk 1]" in user and "[chunk 3]" in user and "Judy builds rockets" in user
+
+    def chunks_of(name):
+        [row] = query(kg, f"MATCH (n) WHERE n.name = '{name}' RETURN n")["results"]
+        return sorted(c["chunk_id"] for c in row["n"]["source_chunks"])
+
+    # An unknown chunk number is ignored; a relationship placed nowhere belongs to every chunk sent.
+    assert chunks_of("Judy") == [segments[1]]
+    assert chunks_of("Kyiv") == sorted(segments)  # its own chunks, and those of its relationship
+    [row] = query(kg, "MATCH (a)-[r:LIVES_IN]->(b) RETURN r")["results"]
+    assert sorted(c["chunk_id"] for c in row["r"]["source_chunks"]) == sorted(segments)

@@ -162,8 +162,11 @@ class KnowledgeGraphService(BaseService):
             self._record_progress(build_id, processed)
 
         with self.kv_store.lock(_graph_lock(account_id), timeout=WRITE_LOCK_TIMEOUT):
-            entities, relationships = self._write(account_id, found, *wanted)
             build = self.db.session.get(GraphBuild, build_id)
+            if build.status != GraphBuildStatus.RUNNING.value:
+                self.db.session.rollback()  # the sweep gave this build up meanwhile
+                return
+            entities, relationships = self._write(account_id, found, *wanted)
             build.status = GraphBuildStatus.COMPLETED.value
             build.entities_count, build.relationships_count = entities, relationships
             build.completed_at = utcnow()
