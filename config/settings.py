@@ -408,6 +408,24 @@ class AIStackStockSettings(_Group):
     stock_benchmark: str = Field("000300", pattern=r"^\d{6}$", description="Index the performance is set beside (000300: CSI 300)")
 
 
+class AIStackGraphSettings(_Group):
+    """The RAG system's knowledge graph: the model that extracts entities and relationships,
+    and the bounds of one Cypher query."""
+
+    aistack_graph_model_provider: str = Field("", description="Provider of the extraction model; empty: HELPER_MODEL_PROVIDER")
+    aistack_graph_model: str = Field("", description="The extraction model's name in the catalog; empty: HELPER_MODEL")
+    aistack_graph_batch_chars: int = Field(
+        4000, ge=500, le=100_000, description="Characters of consecutive chunks of a document sent in one extraction request"
+    )
+    aistack_graph_query_timeout: float = Field(5.0, gt=0, le=300, description="Seconds one Cypher query may run")
+    aistack_graph_max_nodes: int = Field(
+        20_000, ge=1, description="Entities an account's graph may hold for queries; a build that would exceed it fails"
+    )
+    aistack_graph_max_edges: int = Field(
+        100_000, ge=1, description="Relationships an account's graph may hold; a build that would exceed it fails"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -435,6 +453,7 @@ class Settings(_Group):
     aistack_chat: AIStackChatSettings = Field(default_factory=AIStackChatSettings)
     aistack_reminders: AIStackReminderSettings = Field(default_factory=AIStackReminderSettings)
     aistack_stock: AIStackStockSettings = Field(default_factory=AIStackStockSettings)
+    aistack_graph: AIStackGraphSettings = Field(default_factory=AIStackGraphSettings)
 
     @property
     def is_production(self) -> bool:

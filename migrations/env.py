@@ -7,7 +7,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy.types import JSON
 
-import internal.aistack.models  # noqa: F401  (and AI Stack's)
+import internal.aistack.models  # noqa: F401  (AI Stack systems' tables)
 import internal.model  # noqa: F401  (registers every model on the metadata)
 from internal.extension.database import UTCDateTime
 

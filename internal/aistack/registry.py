@@ -16,6 +16,7 @@ from .chat.routes import ChatCenterRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
+from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .stock.routes import StockRoutes
 from .systems import SYSTEMS
 
@@ -26,7 +27,7 @@ OAUTH2_BROWSER_ENDPOINTS = re.compile(r"^/aistack/[a-z]+/api/oauth2/(token|revok
 # Each system's route classes: injected with their handlers, their `routes()` list
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
 SYSTEM_ROUTES: dict[str, list[type]] = {
-    # "rag": [RagRoutes, KnowledgeGraphRoutes],
+    "rag": [KnowledgeGraphRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
 }

@@ -45,7 +45,7 @@ def init_celery(app: Flask, settings: Settings, periodic: dict[str, float] | Non
             for name, interval in (periodic or {}).items()
         },
         timezone="UTC",
-        imports=("internal.task",),
+        imports=("internal.task", "internal.aistack.tasks"),
     )
     celery.set_default()
     app.extensions["celery"] = celery

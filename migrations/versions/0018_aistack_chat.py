@@ -2,7 +2,7 @@
 account's default chat app
 
 Revision ID: e5a8cbd64f37
-Revises: b2d5f8a31c04
+Revises: d4f7bac53e26
 Create Date: 2026-12-07 04:40:00.000000
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'e5a8cbd64f37'
-down_revision = 'b2d5f8a31c04'
+down_revision = 'd4f7bac53e26'
 branch_labels = None
 depends_on = None
 
