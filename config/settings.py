@@ -337,6 +337,17 @@ class AIStackSettings(_Group):
         return {int(port): name.strip() for name, _, port in pairs}
 
 
+class AIStackErpSettings(_Group):
+    """AI Stack's ERP system: where stock goes when no warehouse is named, and when it is low."""
+
+    aistack_erp_default_warehouse: str = Field(
+        "主仓库", min_length=1, max_length=100, description="Warehouse of stock-ins, stock-outs, shipping and production when none is named"
+    )
+    aistack_erp_low_stock_threshold: int = Field(
+        10, ge=0, description="A product's stock in a warehouse at or below this is flagged low, unless the product sets its own"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -360,6 +371,7 @@ class Settings(_Group):
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     assistant_agent: AssistantAgentSettings = Field(default_factory=AssistantAgentSettings)
     aistack: AIStackSettings = Field(default_factory=AIStackSettings)
+    aistack_erp: AIStackErpSettings = Field(default_factory=AIStackErpSettings)
 
     @property
     def is_production(self) -> bool:

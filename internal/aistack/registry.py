@@ -8,6 +8,7 @@ from injector import Injector
 from config import Settings
 
 from .auth.token import TokenService, token_route
+from .erp.routes import ErpRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
@@ -17,6 +18,7 @@ from .systems import SYSTEMS
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
 SYSTEM_ROUTES: dict[str, list[type]] = {
     # "rag": [RagRoutes, KnowledgeGraphRoutes],
+    "erp": [ErpRoutes],
 }
 
 
