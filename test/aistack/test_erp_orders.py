@@ -57,6 +57,12 @@ def test_order_total_of_point_one_and_point_two_is_exact(erp):
         {"product_id": a["product_id"], "quantity": 10, "unit_price": 33.33}])
     assert [i["line_total"] for i in many["items"]] == [0.3, 1.4, 333.3]
     assert exact(erp.get("erp", f"/api/orders/{many['order_id']}"))["data"]["total_amount"] == Decimal("335")
+    # Beyond 15 significant digits an amount is written as a decimal string, never rounded.
+    dear = product(erp, price=9999999999.99, cost=1)
+    big = order(erp, buyer["customer_id"], [{"product_id": dear["product_id"], "quantity": 123457}])
+    assert (big["total_amount"], big["total_cost"]) == ("1234569999998765.43", 123457)
+    assert_error(erp.post("erp", "/api/orders", json={"customer_id": buyer["customer_id"], "items": [
+        {"product_id": dear["product_id"], "quantity": 1000000}] * 2}), 400, "INVALID_INPUT", "items")
 
 
 def test_order_validation(erp):

@@ -21,6 +21,8 @@ from .models import CENT, ErpCustomer, ErpOrder, ErpOrderHistory, ErpOrderItem, 
 from .records import owned
 from .schemas import ORDER_LIST, OrderListQuery, OrderReq, OrderStatus, OrderStatusReq
 
+# What NUMERIC(18, 2) holds.
+MAX_ORDER_TOTAL = Decimal("9999999999999999.99")
 NEXT_STATUSES = {
     OrderStatus.PENDING: {OrderStatus.PROCESSING, OrderStatus.CANCELLED},
     OrderStatus.PROCESSING: {OrderStatus.SHIPPED, OrderStatus.CANCELLED},
@@ -65,12 +67,16 @@ class ErpOrderService:
                     unit_cost=product.cost,
                     line_total=(unit_price * item.quantity).quantize(CENT),
                 ))
+            total = sum((i.line_total for i in items), Decimal("0"))
+            total_cost = sum(((i.unit_cost * i.quantity).quantize(CENT) for i in items), Decimal("0"))
+            if max(total, total_cost) > MAX_ORDER_TOTAL:
+                raise invalid_input("items", f"订单总额不能超过{MAX_ORDER_TOTAL}")
             order = ErpOrder(
                 account_id=account_id,
                 customer_id=customer.id,
                 status=OrderStatus.PENDING.value,
-                total_amount=sum((i.line_total for i in items), Decimal("0")),
-                total_cost=sum(((i.unit_cost * i.quantity).quantize(CENT) for i in items), Decimal("0")),
+                total_amount=total,
+                total_cost=total_cost,
                 delivery_date=req.delivery_date,
                 notes=req.notes,
                 items=items,
