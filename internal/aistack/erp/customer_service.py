@@ -44,8 +44,8 @@ class ErpCustomerService:
     def update(self, account_id: uuid.UUID, customer_id: int, req: CustomerUpdateReq) -> ErpCustomer:
         with self.db.auto_commit():
             customer = owned(self.db.session, ErpCustomer, customer_id, account_id)
-            for name, value in req.model_dump(exclude_unset=True, exclude_none=True).items():
-                setattr(customer, name, value.value if hasattr(value, "value") else value)
+            for name, value in req.model_dump(mode="json", exclude_unset=True, exclude_none=True).items():
+                setattr(customer, name, value)
         return customer
 
     def delete(self, account_id: uuid.UUID, customer_id: int) -> None:
