@@ -1,11 +1,13 @@
 """ERP products and orders: Decimal totals, the status machine with its history, shipping that
 takes stock (refused when short), cancellation only before shipping, and ownership."""
 
+import threading
+from collections import Counter
 from decimal import Decimal
 
 import pytest
 
-from .client import assert_error, data_of
+from .client import AIStackClient, assert_error, data_of
 from .erp_support import customer, erp_caller, exact, move, order, product, stock_in, stock_rows
 
 
@@ -161,3 +163,42 @@ def test_another_accounts_order_is_not_found(app, client, erp):
     assert_error(other.post("erp", "/api/orders", json={"customer_id": own["customer_id"], "items": [
         {"product_id": item["product_id"], "quantity": 1}]}), 400, "INVALID_INPUT", "items[0].product_id")
     assert data_of(erp.get("erp", f"/api/orders/{placed['order_id']}"))["status"] == "pending"
+
+
+def _at_once(app, token: str, calls) -> list[int]:
+    """Runs each (order_id, status) move from a client of its own, all released together."""
+    barrier = threading.Barrier(len(calls))
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def run(order_id: int, status: str):
+        caller = AIStackClient(app.test_client(), token)
+        barrier.wait()
+        resp = move(caller, order_id, status)
+        with lock:
+            statuses.append(resp.status_code)
+
+    threads = [threading.Thread(target=run, args=call) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def test_concurrent_shipping_takes_stock_once(app, erp):
+    buyer = customer(erp)
+    item = product(erp)
+    stock_in(erp, item["product_id"], 5)
+    first, second = (order(erp, buyer["customer_id"], [{"product_id": item["product_id"], "quantity": 3}]) for _ in range(2))
+    for placed in (first, second):
+        data_of(move(erp, placed["order_id"], "processing"))
+    # The same order shipped six times at once, and a second order competing for the stock.
+    statuses = _at_once(app, erp.token, [(first["order_id"], "shipped")] * 6 + [(second["order_id"], "shipped")] * 2)
+    assert Counter(statuses) == {200: 1, 400: 7}
+    assert stock_rows(erp, item["product_id"]) == {"主仓库": 2}
+    shipments = data_of(erp.get("erp", "/api/inventory/movements?filter[kind]=shipment"))
+    assert len(shipments) == 1 and shipments[0]["change"] == -3
+    shipped = [o for o in (first, second)
+               if data_of(erp.get("erp", f"/api/orders/{o['order_id']}"))["status"] == "shipped"]
+    assert [s["order_id"] for s in shipped] == [shipments[0]["order_id"]]

@@ -1,9 +1,12 @@
 """ERP production plans: dates checked, progress only forward and never above the quantity,
 and a completed plan's output put into stock exactly once."""
 
+import threading
+from collections import Counter
+
 import pytest
 
-from .client import assert_error, data_of
+from .client import AIStackClient, assert_error, data_of
 from .erp_support import customer, erp_caller, ledger_total, order, product, stock_rows
 
 
@@ -89,3 +92,27 @@ def test_plan_validation_and_ownership(app, client, erp):
                  400, "INVALID_INPUT", "product_id")
     assert data_of(other.get("erp", "/api/production/plans")) == []
     assert stock_rows(erp, item["product_id"]) == {}
+
+
+def test_concurrent_completions_put_the_output_in_once(app, erp):
+    item = product(erp)
+    plan = data_of(erp.post("erp", "/api/production/plans", json=plan_body(product_id=item["product_id"], quantity=12)), 201)
+    barrier = threading.Barrier(10)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def complete():
+        caller = AIStackClient(app.test_client(), erp.token)
+        barrier.wait()
+        resp = progress(caller, plan["plan_id"], completed_quantity=12)
+        with lock:
+            statuses.append(resp.status_code)
+
+    threads = [threading.Thread(target=complete) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Counter(statuses) == {200: 1, 400: 9}
+    assert stock_rows(erp, item["product_id"]) == {"主仓库": 12}
+    assert ledger_total(erp, item["product_id"]) == 12
