@@ -301,12 +301,24 @@ class AssistantAgentSettings(_Group):
     )
 
 
+class ServerSettings(_Group):
+    """Where `python -m app.http.serve` and `gunicorn -c app/http/gunicorn_conf.py` listen: the
+    main port, plus every AI Stack port of AISTACK_PORTS, in one process."""
+
+    server_host: str = Field("127.0.0.1", min_length=1, description="Address the servers bind (0.0.0.0: every interface)")
+    server_port: int = Field(5000, gt=0, lt=65536, description="The platform API's port (also serving /aistack/<system>)")
+
+
 class AIStackSettings(_Group):
     """AI Stack v2.1 (aistack-api.md): its rate limit, token lifetime and the ports its systems
     are served on (besides /aistack/<system> on the main server)."""
 
     aistack_rate_limit: str = Field("100/minute", description="Requests one caller may make to AI Stack's systems, e.g. 100/minute")
     aistack_token_expires_in: int = Field(3600, ge=60, le=30 * 24 * 3600, description="Seconds a POST /api/auth/token access token lasts")
+    aistack_oauth2_refresh_expires_in: int = Field(
+        30 * 24 * 3600, ge=3600, le=365 * 24 * 3600, description="Seconds an OAuth2 refresh token lasts (rotated on every use)"
+    )
+    aistack_oauth2_code_expires_in: int = Field(600, ge=30, le=3600, description="Seconds an OAuth2 authorization code may wait to be exchanged")
     aistack_ports: str = Field(
         "rag=8011,erp=8013,trends=8014,stock=8015,content=8016,tasks=8017,resources=8018,learning=8019,chat=8020",
         description="system=port pairs: a request arriving on that port is served by that system at /api/...; empty: none",
@@ -371,6 +383,7 @@ class Settings(_Group):
     speech: SpeechSettings = Field(default_factory=SpeechSettings)
     assistant_agent: AssistantAgentSettings = Field(default_factory=AssistantAgentSettings)
     aistack: AIStackSettings = Field(default_factory=AIStackSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     aistack_erp: AIStackErpSettings = Field(default_factory=AIStackErpSettings)
 
     @property
@@ -421,6 +434,11 @@ class Settings(_Group):
     def api_key_hash_key(self) -> bytes:
         """The HMAC key of the hashes API keys are looked up by."""
         return derive_key(self.data_secret_key, "llmops/api-key-hash/v1")
+
+    @cached_property
+    def oauth2_token_hash_key(self) -> bytes:
+        """The HMAC key of the hashes AI Stack's OAuth2 secrets (tokens, codes, client secrets) are kept as."""
+        return derive_key(self.data_secret_key, "llmops/aistack-oauth2-hash/v1")
 
     def _kept_secret(self, name: str) -> str:
         key_file = self.storage_dir / name

@@ -20,6 +20,8 @@ from flask_migrate import upgrade
 
 from config import Profile, Settings
 from config.settings import (
+    AIStackErpSettings,
+    AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
     AgentSettings,
@@ -79,6 +81,8 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "analysis": AnalysisSettings(_env_file=None),
         "speech": SpeechSettings(_env_file=None),
         "assistant_agent": AssistantAgentSettings(_env_file=None),
+        "aistack": AIStackSettings(_env_file=None),
+        "aistack_erp": AIStackErpSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -155,6 +159,9 @@ def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI, fake_wechat
         providers[f"{provider}_api_base"] = fake_llm.api_base
     return {
         "providers": ProviderSettings(_env_file=None, llm_max_retries=0, **providers),
+        # Every AI Stack test signs in from 127.0.0.1: the per-caller limit has its own tests
+        # (test/aistack/test_gateway.py) on an app of their own.
+        "aistack": AIStackSettings(_env_file=None, aistack_rate_limit="100000/minute"),
         # The fake model's key must not switch knowledge bases to its (hashed) embeddings.
         "embeddings": EmbeddingSettings(_env_file=None, embedding_provider=EmbeddingProvider.LOCAL),
         # API tests call local fakes on 127.0.0.1 only; other loopback addresses stay refused.

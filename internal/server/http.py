@@ -9,7 +9,7 @@ from injector import Binder, Injector, Module
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Settings
-from internal.aistack.registry import register_aistack
+from internal.aistack.registry import OAUTH2_BROWSER_ENDPOINTS, register_aistack
 from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
@@ -117,6 +117,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     CORS(
         app,
+        # OAuth2 public clients (single-page apps on any origin) call the token and revocation
+        # endpoints from the browser: any origin, no cookies (they authenticate by the form).
+        resources={OAUTH2_BROWSER_ENDPOINTS: {"origins": "*", "supports_credentials": False}, r"/*": {}},
         origins=settings.cors_origins,
         supports_credentials=True,
         allow_headers=["Authorization", "Content-Type"],

@@ -49,7 +49,7 @@ def aistack_endpoint(
             error_model=Failure,
             doc=SYSTEM_DOCS[system],
             success_status=status,
-            extra_errors=() if public else (403, 429),
+            extra_errors=(429,) if public else (403, 429),  # every caller has a rate (gateway/hooks.py)
             security={} if public else SECURITY,
             tags=tags,
         )(func)
