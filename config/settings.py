@@ -426,6 +426,17 @@ class AIStackGraphSettings(_Group):
     )
 
 
+class AIStackErpSettings(_Group):
+    """AI Stack's ERP system: where stock goes when no warehouse is named, and when it is low."""
+
+    aistack_erp_default_warehouse: str = Field(
+        "主仓库", min_length=1, max_length=100, description="Warehouse of stock-ins, stock-outs, shipping and production when none is named"
+    )
+    aistack_erp_low_stock_threshold: int = Field(
+        10, ge=0, description="A product's stock in a warehouse at or below this is flagged low, unless the product sets its own"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -454,6 +465,7 @@ class Settings(_Group):
     aistack_reminders: AIStackReminderSettings = Field(default_factory=AIStackReminderSettings)
     aistack_stock: AIStackStockSettings = Field(default_factory=AIStackStockSettings)
     aistack_graph: AIStackGraphSettings = Field(default_factory=AIStackGraphSettings)
+    aistack_erp: AIStackErpSettings = Field(default_factory=AIStackErpSettings)
 
     @property
     def is_production(self) -> bool:

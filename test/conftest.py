@@ -20,6 +20,7 @@ from flask_migrate import upgrade
 
 from config import Profile, Settings
 from config.settings import (
+    AIStackErpSettings,
     AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
@@ -81,6 +82,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "speech": SpeechSettings(_env_file=None),
         "assistant_agent": AssistantAgentSettings(_env_file=None),
         "aistack": AIStackSettings(_env_file=None),
+        "aistack_erp": AIStackErpSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}

@@ -13,6 +13,7 @@ from .auth.oauth2.routes import OAuth2Handler, oauth2_routes
 from .auth.token import TokenService, caller_route, token_route
 from .chat.reminders.routes import ReminderRoutes
 from .chat.routes import ChatCenterRoutes
+from .erp.routes import ErpRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
@@ -28,6 +29,7 @@ OAUTH2_BROWSER_ENDPOINTS = re.compile(r"^/aistack/[a-z]+/api/oauth2/(token|revok
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
 SYSTEM_ROUTES: dict[str, list[type]] = {
     "rag": [KnowledgeGraphRoutes],
+    "erp": [ErpRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
 }

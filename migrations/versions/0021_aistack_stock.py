@@ -1,7 +1,7 @@
 """aistack stock: paper accounts, positions, orders, the trade ledger and strategies
 
 Revision ID: b8dbef097c6a
-Revises: f6a9bcd75e48
+Revises: a7cadef86b59
 Create Date: 2026-12-07 05:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'b8dbef097c6a'
-down_revision = 'f6a9bcd75e48'
+down_revision = 'a7cadef86b59'
 branch_labels = None
 depends_on = None
 

@@ -34,7 +34,7 @@ def aistack_endpoint(
     `query` and the documented answer is a page of `resp`. `status` is the success status (201
     for creations). `raw_response` names the media type of a route answering without the
     envelope (streams, downloads)."""
-    if listing is not None:
+    if listing is not None and query is None:  # a resource's own query model extends listing.query_model
         query = listing.query_model
     documented = Page[resp] if listing is not None else Success[resp]
 

@@ -70,17 +70,29 @@ class ListSpec:
         return stmt.order_by(ordering)
 
 
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def _start(value: date | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.combine(value, time(), tzinfo=UTC)
+    """The instant in UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows.
+    Instants past what a datetime holds once in UTC are clamped to its limits."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(), tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        return _LATEST if value.year > 1 else datetime.min.replace(tzinfo=UTC)
 
 
 def _end(value: date | datetime) -> datetime:
     """`date_to` includes its whole day when it is a date, the instant itself when a time."""
-    if isinstance(value, datetime):
-        return _start(value) + timedelta(microseconds=1)
-    return datetime.combine(value + timedelta(days=1), time(), tzinfo=UTC)
+    start = _start(value)
+    try:
+        return start + (timedelta(microseconds=1) if isinstance(value, datetime) else timedelta(days=1))
+    except OverflowError:  # the last day a date can name
+        return _LATEST
 
 
 def paginate(session: Session, stmt: Select, query: BaseModel, tiebreak: Any = None) -> tuple[list[Any], Pagination]:
