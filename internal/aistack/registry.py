@@ -11,12 +11,13 @@ from .auth.token import TokenService, token_route
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
+from .rag.routes import RagRoutes
 from .systems import SYSTEMS
 
 # Each system's route classes: injected with their handlers, their `routes()` list
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
 SYSTEM_ROUTES: dict[str, list[type]] = {
-    # "rag": [RagRoutes, KnowledgeGraphRoutes],
+    "rag": [RagRoutes],
 }
 
 
