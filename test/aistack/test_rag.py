@@ -5,6 +5,7 @@ similarity, ownership, and both addresses (prefix and port)."""
 import io
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import func, select
@@ -115,6 +116,23 @@ def test_ingest_builds_the_document_in_the_accounts_knowledge_base(app, client, 
     assert [(d["name"], d["document_count"]) for d in datasets] == [("AI Stack RAG", 2)]
     documents = client.get(f"/datasets/{datasets[0]['id']}/documents", headers=rag.member.headers).json["data"]["list"]
     assert {d["id"] for d in documents} == {answer["document_id"], second["document_id"]}
+
+
+def test_concurrent_first_ingests_share_one_knowledge_base(app, rag):
+    def ingest_one(i: int) -> int:
+        return ingest(rag, f"{i}.txt", f"Document number {i} about cats.".encode()).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(ingest_one, range(4))) == [201] * 4
+    with app.app_context():
+        try:
+            datasets = db.session.scalars(select(Dataset.id).where(Dataset.account_id == rag.member.id)).all()
+            documents = db.session.scalars(select(Document.id).where(Document.account_id == rag.member.id)).all()
+        finally:
+            db.session.remove()
+    assert len(datasets) == 1 and len(documents) == 4
+    for document_id in documents:
+        wait_for(app, lambda: document_status(app, str(document_id)) in ("completed", "error"), "the builds")
 
 
 def test_metadata_and_files_are_validated_before_anything_is_stored(app, rag):
