@@ -23,6 +23,7 @@ def aistack_endpoint(
     query: type[BaseModel] | None = None,
     listing: ListSpec | None = None,
     file: FilePart | None = None,
+    form: type[BaseModel] | None = None,
     resp: Any = Empty,
     status: int = 200,
     public: bool = False,
@@ -32,7 +33,7 @@ def aistack_endpoint(
     """`listing` makes a list route: its query (page, sort, order, filter[…]) is parsed into
     `query` and the documented answer is a page of `resp`. `status` is the success status (201
     for creations). `raw_response` names the media type of a route answering without the
-    envelope (streams, downloads)."""
+    envelope (streams, downloads). `form` documents a multipart body's fields (see `endpoint`)."""
     if listing is not None:
         query = listing.query_model
     documented = Page[resp] if listing is not None else Success[resp]
@@ -43,6 +44,7 @@ def aistack_endpoint(
             body=body,
             query=query,
             file=file,
+            form=form,
             resp=Empty if raw_response else documented,
             raw_response=raw_response,
             enveloped=False,

@@ -23,9 +23,11 @@ from pkg.validation_message import describe_fields, describe_validation_error
 from .document_service import DOCUMENT_LIST, IncomingFile, RagDocumentService, RagDocumentView
 from .schemas import (
     BatchDocumentResp,
+    BatchIngestForm,
     BatchIngestResp,
     DocumentResp,
     HybridSearchReq,
+    IngestForm,
     IngestMetadata,
     IngestResp,
     SearchResp,
@@ -55,7 +57,7 @@ class RagHandler:
     rag_search_service: RagSearchService
     verification_service: VerificationService
 
-    @aistack_endpoint(SYSTEM, file=INGEST_FILE, resp=IngestResp, status=201, tags=("documents",))
+    @aistack_endpoint(SYSTEM, file=INGEST_FILE, form=IngestForm, resp=IngestResp, status=201, tags=("documents",))
     def ingest(self, file: FileStorage):
         """Upload one document (txt, md, pdf, docx, html, csv, xlsx, json; at most 15 MB) with an
         optional `metadata` form field, a JSON object {title, category, tags}. It is parsed, split
@@ -65,7 +67,7 @@ class RagHandler:
         view = self.rag_document_service.ingest(current_account_id(), [incoming], metadata, _icon())[0]
         return created(_ingest_resp(view))
 
-    @aistack_endpoint(SYSTEM, resp=BatchIngestResp, status=201, tags=("documents",))
+    @aistack_endpoint(SYSTEM, form=BatchIngestForm, resp=BatchIngestResp, status=201, tags=("documents",))
     def batch_ingest(self):
         """Upload several documents as parts named `files` (or `files[]`), with an optional
         `metadata` (category and tags) applied to each; each is titled by its file name. Every

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
+from spectree.model_adapter.pydantic_adapter import BaseFile
+
 from internal.schema.common import RequestModel
 
 MAX_TAGS = 20
@@ -34,6 +36,23 @@ class IngestMetadata(RequestModel):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)] | None = None
     category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
     tags: Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_distinct)] = Field(default_factory=list)
+
+
+METADATA_DESCRIPTION = 'A JSON object, e.g. {"title": "文档标题", "category": "技术文档", "tags": ["AI"]}'
+
+
+class IngestForm(BaseModel):
+    """The multipart body of an ingest (documentation)."""
+
+    file: BaseFile
+    metadata: str | None = Field(None, description=METADATA_DESCRIPTION)
+
+
+class BatchIngestForm(BaseModel):
+    """The multipart body of a batch ingest (documentation); parts named `files[]` are taken too."""
+
+    files: list[BaseFile]
+    metadata: str | None = Field(None, description="Category and tags applied to every file; " + METADATA_DESCRIPTION)
 
 
 class IngestResp(BaseModel):

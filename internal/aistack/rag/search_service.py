@@ -70,9 +70,8 @@ class RagSearchService(BaseService):
         metadata = {rag.document_id: rag for rag in self.db.session.scalars(select(RagDocument).where(RagDocument.document_id.in_(ids)))}
         results = []
         for segment in segments:
-            rag = metadata.get(segment.document.id)
-            if rag is None:  # deleted since it was found
-                continue
+            # A document added to the knowledge base in the console has no RAG metadata.
+            rag = metadata.get(segment.document.id) or RagDocument(title=segment.document.name, category="", tags=[])
             results.append(
                 SearchResult(
                     document_id=segment.document.id,
