@@ -437,6 +437,27 @@ class AIStackErpSettings(_Group):
     )
 
 
+class AIStackRagSettings(_Group):
+    """AI Stack's RAG system (port 8011): its knowledge base, batch size and the bounds and model
+    of fact verification."""
+
+    aistack_rag_dataset_name: str = Field(
+        "AI Stack RAG", min_length=1, max_length=100, description="Name of the knowledge base each account's RAG documents go to"
+    )
+    aistack_rag_batch_max_files: int = Field(
+        10, ge=1, le=10, description="Files one POST /api/documents/batch-ingest may carry (the console's batch holds 10)"
+    )
+    aistack_rag_verify_model_provider: str = Field("", description="Provider of the model that checks claims; empty: HELPER_MODEL_PROVIDER")
+    aistack_rag_verify_model: str = Field("", description="That model's name; empty: HELPER_MODEL")
+    aistack_rag_verify_max_sources: int = Field(10, ge=1, le=100, description="Sources one verification may name")
+    aistack_rag_verify_max_content_chars: int = Field(10000, ge=100, description="Characters of the content to verify")
+    aistack_rag_verify_max_claims: int = Field(20, ge=1, le=200, description="Claims of the content checked; the rest are ignored")
+    aistack_rag_verify_source_chars: int = Field(
+        20000, ge=1000, description="Characters of each source (text, fetched page, document) given to the check"
+    )
+    aistack_rag_verify_threshold: float = Field(0.5, ge=0, le=1, description="Confidence at or above which content counts as verified")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -466,6 +487,7 @@ class Settings(_Group):
     aistack_stock: AIStackStockSettings = Field(default_factory=AIStackStockSettings)
     aistack_graph: AIStackGraphSettings = Field(default_factory=AIStackGraphSettings)
     aistack_erp: AIStackErpSettings = Field(default_factory=AIStackErpSettings)
+    aistack_rag: AIStackRagSettings = Field(default_factory=AIStackRagSettings)
 
     @property
     def is_production(self) -> bool:

@@ -18,6 +18,7 @@ from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
 from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
+from .rag.routes import RagRoutes
 from .stock.routes import StockRoutes
 from .systems import SYSTEMS
 
@@ -28,7 +29,7 @@ OAUTH2_BROWSER_ENDPOINTS = re.compile(r"^/aistack/[a-z]+/api/oauth2/(token|revok
 # Each system's route classes: injected with their handlers, their `routes()` list
 # (method, rule under the system's prefix, view), e.g. ("POST", "/api/search/semantic", view).
 SYSTEM_ROUTES: dict[str, list[type]] = {
-    "rag": [KnowledgeGraphRoutes],
+    "rag": [RagRoutes, KnowledgeGraphRoutes],
     "erp": [ErpRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],

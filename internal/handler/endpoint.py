@@ -162,6 +162,7 @@ def endpoint(
     success_status: int = 200,
     extra_errors: tuple[int, ...] = (),
     security: dict | None = None,
+    form: type[BaseModel] | None = None,
 ) -> Callable:
     """Parsed `body` and `query` models reach the handler as keyword arguments of those names,
     and so does the uploaded `file` (a werkzeug FileStorage) of a multipart endpoint.
@@ -175,6 +176,8 @@ def endpoint(
     systems have one each), `success_status` its documented success status and `extra_errors`
     the error statuses it may answer besides the usual ones; `security` replaces the document's
     security requirement the route's `auth` implies (for routes another gateway authenticates).
+    `form` documents a multipart body's fields (files typed as spectree's BaseFile) in place of
+    the one `file` part, for handlers that also read other parts.
     """
 
     def decorate(func: Callable) -> Callable:
@@ -190,7 +193,7 @@ def endpoint(
             return func(*args, **kwargs)
 
         # Any request body may be too large (413) or of a media type the route does not read (415).
-        statuses = (400, 401, 404, 413, 415) if file is not None or body is not None else (400, 401, 404)
+        statuses = (400, 401, 404, 413, 415) if file or body or form else (400, 401, 404)
         if auth is AuthKind.API_KEY:
             statuses += (429,)  # the key's request rate or the app's concurrent runs (RateLimitMiddleware)
         errors = {f"HTTP_{status}": error_model for status in statuses + extra_errors}
@@ -204,7 +207,7 @@ def endpoint(
         documented = doc.validate(
             json=body,
             query=query,
-            form=_file_form(file.name) if file is not None else None,
+            form=form or (_file_form(file.name) if file is not None else None),
             resp=doc_resp,
             tags=tags,
             security=security if security is not None else _SECURITY[auth] if auth is not None else None,

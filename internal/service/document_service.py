@@ -3,6 +3,7 @@
 import logging
 import random
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,9 +54,15 @@ class DocumentService(BaseService):
     document_locks: DocumentLocks
 
     def create(
-        self, account_id: uuid.UUID, dataset_id: uuid.UUID, req: CreateDocumentsReq
+        self,
+        account_id: uuid.UUID,
+        dataset_id: uuid.UUID,
+        req: CreateDocumentsReq,
+        companions: Callable[[list[Document]], Iterable[object]] | None = None,
     ) -> tuple[list[Document], str]:
-        """Records one `waiting` document per file and queues a `build_documents` task for each."""
+        """Records one `waiting` document per file and queues a `build_documents` task for each.
+        `companions` gives rows saved in the same transaction as the documents (what another
+        door keeps about them), so neither exists without the other."""
         dataset = self.dataset_service.get_dataset(account_id, dataset_id)
         uploads = self._uploads(account_id, req.upload_file_ids)
         if req.process_type is ProcessType.CUSTOM:
@@ -85,6 +92,9 @@ class DocumentService(BaseService):
                 for offset, upload in enumerate(uploads, start=1)
             ]
             self.db.session.add_all(documents)
+            if companions is not None:
+                self.db.session.flush()  # the documents first: companions refer to them
+                self.db.session.add_all(list(companions(documents)))
             document_ids = [document.id for document in documents]
         # The commit expired these objects; load them back while they are still `waiting`, so
         # the answer cannot show a state a worker reached after the tasks below were queued.
@@ -110,7 +120,7 @@ class DocumentService(BaseService):
         ).all()
         if not rows:
             raise NotFoundException("该批次的文档不存在")
-        counts = self._segment_counts([document.id for document, _ in rows])
+        counts = self.segment_counts([document.id for document, _ in rows])
         return [
             DocumentProgress(document, upload, *counts.get(document.id, (0, 0)))
             for document, upload in rows
@@ -119,7 +129,7 @@ class DocumentService(BaseService):
     def get(self, account_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UUID) -> tuple[Document, int]:
         """The document and its segment count."""
         document = self.get_document(account_id, dataset_id, document_id)
-        segment_count, _ = self._segment_counts([document.id]).get(document.id, (0, 0))
+        segment_count, _ = self.segment_counts([document.id]).get(document.id, (0, 0))
         return document, segment_count
 
     def rename(self, account_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UUID, name: str) -> Document:
@@ -202,7 +212,7 @@ class DocumentService(BaseService):
             uploads.append(upload)
         return uploads
 
-    def _segment_counts(self, document_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
+    def segment_counts(self, document_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[int, int]]:
         """Per document: all segments and the completed ones."""
         rows = self.db.session.execute(
             select(

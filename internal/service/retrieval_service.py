@@ -16,7 +16,7 @@ from internal.core.retrieval.entities import (
     RetrievedSegment,
     ScoredSegment,
 )
-from internal.core.retrieval.strategies import SegmentRanker
+from internal.core.retrieval.strategies import HYBRID_WEIGHTS, SegmentRanker
 from internal.extension.database import utcnow
 from internal.model import Dataset, DatasetQuery, Document, DocumentStatus, Segment, SegmentStatus, UploadFile
 
@@ -42,10 +42,15 @@ class RetrievalService(BaseService):
         score: float,
         source: QuerySource | str = QuerySource.HIT_TESTING,
         source_app_id: uuid.UUID | None = None,
+        document_ids: Sequence[uuid.UUID] | None = None,
+        hybrid_weights: tuple[float, float] | None = None,
     ) -> list[RetrievedSegment]:
         """At most `k` searchable segments of the account's datasets among `dataset_ids` (others
         are ignored), best first. `score` is the least similarity for semantic retrieval, and for
-        the semantic side of hybrid retrieval.
+        the semantic side of hybrid retrieval. `document_ids` restricts the search to those
+        documents. `hybrid_weights` (full-text, semantic; summing to 1) replace hybrid's equal
+        weights, and then each hit's score is its fused score; without them hybrid hits score 0,
+        as the console shows them (§4.6).
 
         Records one query per dataset searched and counts the hits of each returned segment
         and, once per query, of each document they belong to. The service runs its own
@@ -60,7 +65,11 @@ class RetrievalService(BaseService):
             vector = self.embeddings.embed_query(query)
 
         with self.db.auto_commit():
-            candidates = self.ranker.rank(strategy, searched, query, vector, k, score)
+            candidates = self.ranker.rank(
+                strategy, searched, query, vector, k, score, hybrid_weights or HYBRID_WEIGHTS, document_ids
+            )
+            if strategy is RetrievalStrategy.HYBRID and hybrid_weights is None:
+                candidates = [ScoredSegment(candidate.segment_id, 0.0) for candidate in candidates]
             hits = self._searchable(candidates)[: max(k, 0)]
             self._count_hits(hits)
             self._record_queries(searched, query, source, account_id, source_app_id)

@@ -75,9 +75,9 @@ def _extension(name: str) -> str:
     return os.path.splitext(name)[1].lower()
 
 
-def _unsupported(allowed: dict[str, str]) -> ValidateErrorException:
+def _unsupported(allowed: dict[str, str], field: str = "file") -> ValidateErrorException:
     names = "、".join(extension.lstrip(".") for extension in allowed)
-    return ValidateErrorException(f"file: 不支持的文件类型，仅支持{names}", status=415)
+    return ValidateErrorException(f"{field}: 不支持的文件类型，仅支持{names}", status=415)
 
 
 def is_image(upload: UploadFile) -> bool:
@@ -97,14 +97,21 @@ class UploadFileService(BaseService):
     settings: Settings
 
     def upload_document(self, account_id: uuid.UUID, filename: str | None, data: bytes) -> UploadFile:
+        name, extension = self.check_document(filename, data)
+        return self._store(account_id, name, extension, DOCUMENT_MIME_TYPES[extension], data, private=True)
+
+    @staticmethod
+    def check_document(filename: str | None, data: bytes, field: str = "file") -> tuple[str, str]:
+        """The stored name and extension of a document upload, refused (naming `field`) when its
+        type is not one the knowledge base takes or its bytes are not of that type."""
         name = display_name(filename)
         extension = _extension(name)
         if extension not in DOCUMENT_MIME_TYPES:
-            raise _unsupported(DOCUMENT_MIME_TYPES)
+            raise _unsupported(DOCUMENT_MIME_TYPES, field)
         signatures = _DOCUMENT_SIGNATURES.get(extension)
         if signatures and not data.startswith(signatures):
-            raise ValidateErrorException(f"file: 文件内容与扩展名{extension}不符", status=415)
-        return self._store(account_id, name, extension, DOCUMENT_MIME_TYPES[extension], data, private=True)
+            raise ValidateErrorException(f"{field}: 文件内容与扩展名{extension}不符", status=415)
+        return name, extension
 
     def upload_image(self, account_id: uuid.UUID, filename: str | None, data: bytes) -> str:
         """Store an image and return its public URL; the name must say image and the bytes must be one."""

@@ -1,7 +1,7 @@
 """AI Stack RAG knowledge graph: builds, entities, relationships and the segments they came from
 
 Revision ID: d4f7bac53e26
-Revises: b2d5f8a31c04
+Revises: c3e6a9b42d15
 Create Date: 2026-12-07 04:50:00.000000
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'd4f7bac53e26'
-down_revision = 'b2d5f8a31c04'
+down_revision = 'c3e6a9b42d15'
 branch_labels = None
 depends_on = None
 

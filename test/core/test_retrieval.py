@@ -274,6 +274,19 @@ def test_search_is_scoped_to_the_given_datasets(kb):
     assert {s for s, _ in index.search([second], "lighthouse", 10)} == set(b)
 
 
+def test_search_may_be_restricted_to_some_documents_with_their_own_statistics(kb):
+    index = kb.injected(KeywordIndex)
+    dataset = kb.dataset()
+    kb.document(dataset, ["lighthouse lighthouse lighthouse"], vectors=False)
+    chosen = kb.document(dataset, ["the lighthouse keeper", "a lighthouse on the rocks", "the keeper sleeps"], vectors=False)
+    document_id = db.session.scalar(select(Segment.document_id).where(Segment.id == chosen[0]))
+    found = index.search([dataset], "lighthouse keeper", 3, document_ids=[document_id])
+    # BM25 over the chosen document's segments only, as if the others were not there.
+    assert_matches_reference(found, reference_bm25({s: kb.text(s) for s in chosen}, "lighthouse keeper"), 3)
+    assert index.search([dataset], "lighthouse", 5, document_ids=[]) == []
+    assert index.search([dataset], "lighthouse", 5, document_ids=[uuid.uuid4()]) == []
+
+
 def test_index_writes_are_idempotent_and_removals_complete(kb):
     index = kb.injected(KeywordIndex)
     dataset = kb.dataset()
@@ -346,6 +359,20 @@ def test_full_text_and_hybrid_scores_are_zero(kb):
     for strategy in ("full_text", "hybrid"):
         found = search(kb, [dataset], "Holmes", strategy)
         assert found and all(segment.score == 0 for segment in found)
+
+
+def test_hybrid_with_chosen_weights_reports_the_fused_score_and_honours_the_documents(kb):
+    dataset = kb.dataset()
+    kb.document(dataset, ALICE)
+    holmes = kb.document(dataset, HOLMES)
+    document_id = db.session.scalar(select(Segment.document_id).where(Segment.id == holmes[0]))
+    service = kb.injected(RetrievalService)
+    keyword_only = service.search(kb.account_id, [dataset], "Holmes Alice", "hybrid", 5, 0.0, hybrid_weights=(1.0, 0.0))
+    assert keyword_only[0].score == 1.0 and all(0 <= segment.score <= 1 for segment in keyword_only)
+    restricted = service.search(
+        kb.account_id, [dataset], "Alice", "hybrid", 5, 0.0, document_ids=[document_id], hybrid_weights=(0.5, 0.5)
+    )
+    assert {segment.id for segment in restricted} <= set(holmes) and restricted
 
 
 def test_hybrid_merges_both_rankings_without_duplicates(kb):

@@ -132,6 +132,19 @@ def test_search_merges_several_datasets_and_ignores_the_others(store):
     assert store.search([], query(), k=5) == []
 
 
+def test_search_may_be_restricted_to_some_documents(store):
+    dataset = uuid.uuid4()
+    kept, dropped = uuid.uuid4(), uuid.uuid4()
+    best, second, far = record(dataset, unit(0), dropped), record(dataset, unit(30), kept), record(dataset, unit(60), kept)
+    store.upsert([best, second, far])
+
+    # The k best of the chosen documents, however many better ones the others hold.
+    assert ids(store.search([dataset], query(), k=1, document_ids=[kept])) == [second.segment_id]
+    assert ids(store.search([dataset], query(), k=5, document_ids=[kept, uuid.uuid4()])) == [second.segment_id, far.segment_id]
+    assert store.search([dataset], query(), k=5, document_ids=[]) == []
+    assert len(store.search([dataset], query(), k=5, document_ids=None)) == 3
+
+
 def test_only_enabled_segments_are_returned(store):
     dataset = uuid.uuid4()
     on, off = record(dataset, unit(10)), record(dataset, unit(5), enabled=False)

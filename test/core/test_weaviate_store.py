@@ -131,6 +131,16 @@ def test_search_ranks_by_cosine_within_k_and_threshold(store):
     assert store.search([uuid.uuid4()], unit(0), k=3) == []
 
 
+def test_search_may_be_restricted_to_some_documents(store):
+    dataset, kept = uuid.uuid4(), uuid.uuid4()
+    best, second, far = record(dataset, 0), record(dataset, 30, kept), record(dataset, 60, kept)
+    store.upsert([best, second, far])
+
+    assert ids(store.search([dataset], unit(0), k=1, document_ids=[kept])) == [second.segment_id]
+    assert ids(store.search([dataset], unit(0), k=5, document_ids=[kept])) == [second.segment_id, far.segment_id]
+    assert store.search([dataset], unit(0), k=5, document_ids=[]) == []
+
+
 def test_enabled_flags_and_idempotent_upserts(store):
     dataset, segment = uuid.uuid4(), uuid.uuid4()
     off = record(dataset, 20, enabled=False)

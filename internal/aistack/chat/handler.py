@@ -34,7 +34,7 @@ class ChatCenterHandler:
             "llmops.get_assistant_agent_app_icon", _external=True
         )
 
-    @aistack_endpoint(SYSTEM, body=ChatMessageReq, resp=ChatMessageResp, tags=("chat",))
+    @aistack_endpoint(SYSTEM, body=ChatMessageReq, resp=ChatMessageResp, extra_errors=(503,), tags=("chat",))
     def chat_message(self, body: ChatMessageReq):
         """Send a message in a session (absent session_id: a new session) and wait for the whole
         answer of the app named in context.app_id, else the session's, else the account's default."""

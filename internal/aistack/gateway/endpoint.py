@@ -23,17 +23,22 @@ def aistack_endpoint(
     query: type[BaseModel] | None = None,
     listing: ListSpec | None = None,
     file: FilePart | None = None,
+    form: type[BaseModel] | None = None,
     resp: Any = Empty,
     status: int = 200,
     public: bool = False,
     raw_response: str | None = None,
     error_model: type[BaseModel] = Failure,
+    extra_errors: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
 ) -> Callable:
     """`listing` makes a list route: its query (page, sort, order, filter[…]) is parsed into
     `query` and the documented answer is a page of `resp`. `status` is the success status (201
     for creations). `raw_response` names the media type of a route answering without the
-    envelope (streams, downloads)."""
+    envelope (streams, downloads); `error_model` the documented error body of a route that speaks
+    another protocol's errors (OAuth2's token endpoint), `extra_errors` statuses it may answer
+    besides the gateway's (503 when a model is needed and none is configured). `form` documents
+    a multipart body's fields (see `endpoint`)."""
     if listing is not None and query is None:  # a resource's own query model extends listing.query_model
         query = listing.query_model
     documented = Page[resp] if listing is not None else Success[resp]
@@ -44,13 +49,15 @@ def aistack_endpoint(
             body=body,
             query=query,
             file=file,
+            form=form,
             resp=Empty if raw_response else documented,
             raw_response=raw_response,
             enveloped=False,
             error_model=error_model,
             doc=SYSTEM_DOCS[system],
             success_status=status,
-            extra_errors=(429,) if public else (403, 429),  # every caller has a rate (gateway/hooks.py)
+            # Every caller has a rate (gateway/hooks.py); signed-in ones may lack a system's scope.
+            extra_errors=((429,) if public else (403, 429)) + extra_errors,
             security={} if public else SECURITY,
             tags=tags,
         )(func)

@@ -17,6 +17,7 @@ class QuerySource(str, Enum):
 
     HIT_TESTING = "Hit Testing"
     APP = "App"
+    AISTACK = "AI Stack"  # AI Stack RAG's search endpoints
 
 
 @dataclass(frozen=True)

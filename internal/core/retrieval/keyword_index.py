@@ -10,7 +10,7 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from injector import inject
 from sqlalchemy import Float, and_, bindparam, case, cast, delete, func, insert, select, text
@@ -38,11 +38,20 @@ _DELETE_CHUNK = 500
 
 @dataclass(frozen=True)
 class _Scope:
-    """The datasets searched and what in them must not be returned."""
+    """The datasets searched (only these documents of them, if given) and what in them must not
+    be returned."""
 
     dataset_ids: list[uuid.UUID]
     excluded_document_ids: list[uuid.UUID]
     excluded_segment_ids: list[uuid.UUID]
+    document_ids: list[uuid.UUID] | None = None
+
+    def postings(self) -> list:
+        """Conditions on `segment_term` rows of the searched datasets and documents."""
+        conditions = [SegmentTerm.dataset_id.in_(self.dataset_ids)]
+        if self.document_ids is not None:
+            conditions.append(SegmentTerm.document_id.in_(self.document_ids))
+        return conditions
 
 
 @dataclass(frozen=True)
@@ -95,12 +104,22 @@ class KeywordIndex:
 
     # --- searching --------------------------------------------------------------------------------
 
-    def search(self, dataset_ids: Sequence[uuid.UUID], query: str, k: int) -> list[tuple[uuid.UUID, float]]:
-        """The `k` best searchable segments of the datasets for the query, best first, with BM25 scores."""
+    def search(
+        self,
+        dataset_ids: Sequence[uuid.UUID],
+        query: str,
+        k: int,
+        document_ids: Sequence[uuid.UUID] | None = None,
+    ) -> list[tuple[uuid.UUID, float]]:
+        """The `k` best searchable segments of the datasets for the query, best first, with BM25
+        scores; with `document_ids`, only segments of those documents (the corpus statistics
+        too: the search is over that sub-collection)."""
         query_terms = Counter(term for term in search_terms(query) if term)
-        if k <= 0 or not dataset_ids or not query_terms:
+        if k <= 0 or not dataset_ids or not query_terms or (document_ids is not None and not document_ids):
             return []
         scope = self._scope(list(dict.fromkeys(dataset_ids)))
+        if document_ids is not None:
+            scope = replace(scope, document_ids=list(dict.fromkeys(document_ids)))
         corpus = self._corpus(scope, list(query_terms))
         if corpus.segment_count == 0:
             return []
@@ -150,16 +169,15 @@ class KeywordIndex:
         """Segment count, average length and document frequencies, over searchable segments only:
         everything indexed in the datasets minus what the exclusions hold."""
         looked_up = [LENGTH_TERM, *terms]
-        totals = self._term_totals(
-            and_(SegmentTerm.dataset_id.in_(scope.dataset_ids), SegmentTerm.term.in_(looked_up))
-        )
+        totals = self._term_totals(and_(*scope.postings(), SegmentTerm.term.in_(looked_up)))
         exclusions = []
         if scope.excluded_document_ids:
             exclusions.append(SegmentTerm.document_id.in_(self._excluded_documents(scope)))
         if scope.excluded_segment_ids:
             exclusions.append(SegmentTerm.segment_id.in_(self._excluded_segments(scope)))
+        within = scope.postings()[1:]  # exclusions lie inside the datasets already
         for exclusion in exclusions:
-            excluded = self._term_totals(and_(exclusion, SegmentTerm.term.in_(looked_up)))
+            excluded = self._term_totals(and_(exclusion, *within, SegmentTerm.term.in_(looked_up)))
             for term, (count, length) in excluded.items():
                 total_count, total_length = totals.get(term, (0, 0))
                 totals[term] = (total_count - count, total_length - length)
@@ -198,7 +216,7 @@ class KeywordIndex:
         rows = self.db.session.execute(
             select(SegmentTerm.segment_id, score)
             .where(
-                SegmentTerm.dataset_id.in_(scope.dataset_ids),
+                *scope.postings(),
                 SegmentTerm.term.in_(list(ceilings)),
                 *self._excluded(scope),
             )

@@ -2,7 +2,7 @@
 
 full_text ranks by BM25 over the keyword index; semantic by the similarity of the query's
 vector in the vector store; hybrid rescales both sides' scores to 0-1 and adds them with equal
-weights (on the benchmark set this beat reciprocal rank fusion; see test/benchmark).
+weights by default (on the benchmark set this beat reciprocal rank fusion; see test/benchmark).
 """
 
 import uuid
@@ -14,7 +14,7 @@ from injector import inject
 from internal.extension.vector_store import VectorHit, VectorStore
 
 from .entities import RetrievalStrategy, ScoredSegment
-from .fusion import min_max_fusion
+from .fusion import min_max_fusion_scored
 from .keyword_index import KeywordIndex
 
 # Each side of a hybrid search offers this many candidates (at least k) to the fusion.
@@ -40,35 +40,51 @@ class SegmentRanker:
         query_vector: Sequence[float] | None,
         k: int,
         score_threshold: float,
+        hybrid_weights: tuple[float, float] = HYBRID_WEIGHTS,
+        document_ids: Sequence[uuid.UUID] | None = None,
     ) -> list[ScoredSegment]:
         """Candidates best first, possibly more than k: the caller drops what is no longer
-        searchable and keeps the first k. Scores are the similarity for semantic, else 0."""
+        searchable and keeps the first k. Scores are the similarity for semantic, the fused
+        score (0-1, four decimals) for hybrid, 0 for full-text. `hybrid_weights` are the
+        (full-text, semantic) weights of the fusion, summing to 1; `document_ids` restricts the
+        search to those documents of the datasets."""
         if k <= 0 or not dataset_ids:
             return []
         if strategy is RetrievalStrategy.FULL_TEXT:
-            return [ScoredSegment(segment_id, 0.0) for segment_id, _ in self.keyword_index.search(dataset_ids, query, k)]
+            ranked = self.keyword_index.search(dataset_ids, query, k, document_ids)
+            return [ScoredSegment(segment_id, 0.0) for segment_id, _ in ranked]
         if strategy is RetrievalStrategy.SEMANTIC:
-            return self.semantic(dataset_ids, query_vector, k + SEMANTIC_SPARE, score_threshold)
+            return self.semantic(dataset_ids, query_vector, k + SEMANTIC_SPARE, score_threshold, document_ids)
         pool = max(k, HYBRID_POOL)
-        keyword = self.keyword_index.search(dataset_ids, query, pool)
-        hits = self._similar(dataset_ids, query_vector, pool, score_threshold)
+        keyword = self.keyword_index.search(dataset_ids, query, pool, document_ids)
+        hits = self._similar(dataset_ids, query_vector, pool, score_threshold, document_ids)
         similar = [(hit.segment_id, hit.score) for hit in hits]
-        fused = min_max_fusion([keyword, similar], HYBRID_WEIGHTS)
-        return [ScoredSegment(segment_id, 0.0) for segment_id in fused]
+        fused = min_max_fusion_scored([keyword, similar], hybrid_weights)
+        return [ScoredSegment(segment_id, round(score, 4)) for segment_id, score in fused]
 
     def semantic(
-        self, dataset_ids: Sequence[uuid.UUID], query_vector: Sequence[float] | None, k: int, score_threshold: float
+        self,
+        dataset_ids: Sequence[uuid.UUID],
+        query_vector: Sequence[float] | None,
+        k: int,
+        score_threshold: float,
+        document_ids: Sequence[uuid.UUID] | None = None,
     ) -> list[ScoredSegment]:
         """Similarities rounded to two decimals, as shown."""
-        hits = self._similar(dataset_ids, query_vector, k, score_threshold)
+        hits = self._similar(dataset_ids, query_vector, k, score_threshold, document_ids)
         return [ScoredSegment(hit.segment_id, round(hit.score, 2)) for hit in hits]
 
     def _similar(
-        self, dataset_ids: Sequence[uuid.UUID], query_vector: Sequence[float] | None, k: int, score_threshold: float
+        self,
+        dataset_ids: Sequence[uuid.UUID],
+        query_vector: Sequence[float] | None,
+        k: int,
+        score_threshold: float,
+        document_ids: Sequence[uuid.UUID] | None = None,
     ) -> list[VectorHit]:
         """The vector store's hits whose similarity, rounded as shown, reaches the threshold."""
         if query_vector is None:
             raise ValueError("semantic retrieval needs the query's vector")
         # The store compares unrounded values; anything that rounds up to the threshold passes too.
-        hits = self.vector_store.search(dataset_ids, query_vector, k, max(score_threshold - 0.005, 0.0))
+        hits = self.vector_store.search(dataset_ids, query_vector, k, max(score_threshold - 0.005, 0.0), document_ids)
         return [hit for hit in hits if round(hit.score, 2) >= score_threshold]

@@ -48,6 +48,12 @@ class VectorStore(ABC):
 
     @abstractmethod
     def search(
-        self, dataset_ids: Sequence[uuid.UUID], vector: Sequence[float], k: int, score_threshold: float = 0.0
+        self,
+        dataset_ids: Sequence[uuid.UUID],
+        vector: Sequence[float],
+        k: int,
+        score_threshold: float = 0.0,
+        document_ids: Sequence[uuid.UUID] | None = None,
     ) -> list[VectorHit]:
-        """The `k` most similar enabled segments of the datasets, best first, at or above the threshold."""
+        """The `k` most similar enabled segments of the datasets, best first, at or above the
+        threshold; with `document_ids`, only segments of those documents."""

@@ -119,8 +119,11 @@ class Snapshot:
             names.update(Part.files(part.name))
         return names
 
-    def search(self, query: np.ndarray, k: int, score_threshold: float) -> tuple[np.ndarray, np.ndarray]:
-        """Scores and segment ids of up to `k` best usable rows, unordered."""
+    def search(
+        self, query: np.ndarray, k: int, score_threshold: float, document_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores and segment ids of up to `k` best usable rows (of `document_ids` only, if
+        given), unordered."""
         if self.dimension is not None and query.shape[0] != self.dimension:
             raise VectorDimensionError(
                 f"query vector has {query.shape[0]} dimensions, this dataset's vectors have {self.dimension}"
@@ -128,6 +131,8 @@ class Snapshot:
         scores_found, ids_found = [], []
         for part, offset in zip(self.parts, self.offsets):
             usable = self.flags[offset : offset + part.rows] == USABLE
+            if document_ids is not None:
+                usable &= np.isin(part.document_ids, document_ids)
             if not usable.any():
                 continue
             scores = part.vectors @ query

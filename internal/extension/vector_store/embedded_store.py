@@ -126,13 +126,14 @@ class EmbeddedVectorStore(VectorStore):
 
     # -- reads --------------------------------------------------------------------------
 
-    def search(self, dataset_ids, vector, k, score_threshold=0.0):
-        if k <= 0 or not dataset_ids:
+    def search(self, dataset_ids, vector, k, score_threshold=0.0, document_ids=None):
+        if k <= 0 or not dataset_ids or (document_ids is not None and not document_ids):
             return []
         query = normalized(np.asarray(vector, dtype=np.float32))
+        within = None if document_ids is None else ids_array(dict.fromkeys(document_ids))
         scores, ids = [], []
         for dataset_id in dict.fromkeys(dataset_ids):
-            dataset_scores, dataset_ids_found = self._search_dataset(dataset_id, query, k, score_threshold)
+            dataset_scores, dataset_ids_found = self._search_dataset(dataset_id, query, k, score_threshold, within)
             scores.append(dataset_scores)
             ids.append(dataset_ids_found)
         scores, ids = np.concatenate(scores), np.concatenate(ids)
@@ -142,11 +143,13 @@ class EmbeddedVectorStore(VectorStore):
             for i in best
         ]
 
-    def _search_dataset(self, dataset_id: uuid.UUID, query: np.ndarray, k: int, score_threshold: float):
+    def _search_dataset(
+        self, dataset_id: uuid.UUID, query: np.ndarray, k: int, score_threshold: float, within: np.ndarray | None
+    ):
         collection = self._collection(dataset_id)
         for attempt in range(10):
             try:
-                return collection.snapshot().search(query, k, score_threshold)
+                return collection.snapshot().search(query, k, score_threshold, within)
             except FileNotFoundError:
                 # A part dropped by two newer versions before this reader mapped it: read again.
                 if attempt == 9:

@@ -200,9 +200,14 @@ class WeaviateVectorStore(VectorStore):
 
     # -- reads --------------------------------------------------------------------------
 
-    def search(self, dataset_ids, vector, k, score_threshold=0.0):
-        if k <= 0 or not dataset_ids:
+    def search(self, dataset_ids, vector, k, score_threshold=0.0, document_ids=None):
+        if k <= 0 or not dataset_ids or (document_ids is not None and not document_ids):
             return []
+        filters = Filter.by_property("dataset_id").contains_any([str(d) for d in dict.fromkeys(dataset_ids)]) & Filter.by_property(
+            "enabled"
+        ).equal(True)
+        if document_ids is not None:
+            filters &= Filter.by_property("document_id").contains_any([str(d) for d in dict.fromkeys(document_ids)])
         options = {}
         if score_threshold > 0:
             # Cosine distance is 1 - cosine similarity; the margin keeps float rounding from
@@ -212,8 +217,7 @@ class WeaviateVectorStore(VectorStore):
             near_vector=[float(value) for value in vector],
             limit=k,
             target_vector=VECTOR_NAME,
-            filters=Filter.by_property("dataset_id").contains_any([str(d) for d in dict.fromkeys(dataset_ids)])
-            & Filter.by_property("enabled").equal(True),
+            filters=filters,
             return_metadata=MetadataQuery(distance=True),
             return_properties=[],
             **options,

@@ -20,7 +20,7 @@ TAGS = ("knowledge-graph",)
 class KnowledgeGraphHandler:
     service: KnowledgeGraphService
 
-    @aistack_endpoint("rag", body=BuildGraphReq, resp=GraphBuildResp, status=201, tags=TAGS)
+    @aistack_endpoint("rag", body=BuildGraphReq, resp=GraphBuildResp, status=201, extra_errors=(503,), tags=TAGS)
     def build(self, body: BuildGraphReq):
         """Start extracting entities and relationships from documents of the caller's account
         (a background job: poll GET /api/knowledge-graph/builds/{build_id})."""
