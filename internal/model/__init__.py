@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per domain. Import them all here so Alembic sees them."""
 
 from .account import Account, AccountOAuth
-from .analysis import AppDailyCaller, AppDailyConversation, AppDailyStat
+from .analysis import AppDailyStat, AppSeenId
 from .api_key import ApiKey
 from .api_tool import ApiTool, ApiToolProvider
 from .app import App, AppConfig, AppConfigVersion, AppDatasetJoin
@@ -30,9 +30,8 @@ __all__ = [
     "App",
     "AppConfig",
     "AppConfigVersion",
-    "AppDailyCaller",
-    "AppDailyConversation",
     "AppDailyStat",
+    "AppSeenId",
     "AppDatasetJoin",
     "Conversation",
     "Dataset",

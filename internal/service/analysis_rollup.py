@@ -3,14 +3,17 @@ message adds itself to its app's day in the transaction that stores it, and a re
 recomputes an app's rollups from its messages (after ANALYSIS_TIMEZONE changes, or messages
 imported straight into the database).
 
-Why write-time rollups: the page then reads 14 day rows and the callers' and conversations'
-ids of those days instead of every message of 14 days (≈ 470,000 at a million messages a month).
-Every write is an upsert that adds to what is there (INSERT … ON CONFLICT DO UPDATE SET n = n +
-excluded.n, on SQLite and PostgreSQL), so concurrent writers never lose a count; a day's
-distinct callers and conversations grow by one exactly when the (day, id) row is new, which
-the row's unique key decides (ON CONFLICT DO NOTHING inserts it once). A message is stored
-once, when its run ends, with its final figures, so it is counted once. Writers touch the three
-tables in one order (callers, conversations, day), which a rebuild locks in the same order."""
+Why write-time rollups: the page then reads 14 day rows and one index range of the ids seen
+lately instead of every message of 14 days (≈ 470,000 at a million messages a month).
+A message costs two statements. First its caller's and its conversation's rows are upserted:
+the message's day becomes the row's last day (the bitmap shifted along) or sets its bit, and
+RETURNING names the rows the day was new for (an upsert whose WHERE finds the day's bit already
+set writes and returns nothing); those, and only those, add one to the day's distinct callers or
+conversations. Then the day row is upserted by adding to what is there (INSERT … ON CONFLICT DO
+UPDATE SET n = n + excluded.n). Both are atomic on SQLite and PostgreSQL and merging days into a
+bitmap gives the same row in any order, so simultaneous messages are each counted once. A
+message is stored once, when its run ends, with its final figures. Writers take the two tables
+in one order (ids, then day), which a rebuild locks in the same order."""
 
 import uuid
 from collections.abc import Iterator, Mapping
@@ -19,13 +22,16 @@ from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, delete, select, text, union
+from sqlalchemy import BigInteger, Connection, Integer, Uuid, and_, bindparam, case, cast, delete, literal, or_, select, text, union
 from sqlalchemy.dialects import postgresql, sqlite
 
-from internal.model import AppDailyCaller, AppDailyConversation, AppDailyStat, Message
+from internal.model import AppDailyStat, AppSeenId, Message
+from internal.model.analysis import RECENT_DAYS, SeenKind
 
 # In the order every writer takes them.
-ROLLUP_TABLES = (AppDailyCaller.__table__, AppDailyConversation.__table__, AppDailyStat.__table__)
+ROLLUP_TABLES = (AppSeenId.__table__, AppDailyStat.__table__)
+# The bits of `recent_days`.
+RECENT_MASK = (1 << RECENT_DAYS) - 1
 # The figures of a day row that messages add to.
 SUMMED = ("messages", "callers", "conversations", "answer_tokens", "answer_latency", "cost")
 # Rows read and written per round trip by a rebuild.
@@ -34,15 +40,39 @@ BATCH = 10_000
 
 @cache
 def _upserts(dialect: str):
-    """The three statements a message's rollup runs, built once per database kind."""
+    """The two statements a message's rollup runs, built once per database kind."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    new_caller = insert(AppDailyCaller.__table__).on_conflict_do_nothing()
-    new_conversation = insert(AppDailyConversation.__table__).on_conflict_do_nothing()
-    day = insert(AppDailyStat.__table__)
-    day = day.on_conflict_do_update(
-        index_elements=["app_id", "day"], set_={name: day.table.c[name] + day.excluded[name] for name in SUMMED}
+    seen = AppSeenId.__table__
+
+    def row(kind: SeenKind, id_name: str) -> dict:
+        return {
+            "app_id": bindparam("app_id", type_=Uuid()), "kind": kind.value, "seen_id": bindparam(id_name, type_=Uuid()),
+            "last_day": bindparam("day_number", type_=Integer()), "recent_days": 1,
+        }  # fmt: skip
+
+    new_ids = insert(seen).values([row(SeenKind.CALLER, "caller_id"), row(SeenKind.CONVERSATION, "conversation_id")])
+    last, bits, day = seen.c.last_day, seen.c.recent_days, new_ids.excluded.last_day
+    # Cast in the SQL: PostgreSQL would take a bare 1 as a 32-bit integer (its shifts wrap at 32).
+    one = cast(literal(1), BigInteger)
+    later = day > last
+    new_ids = new_ids.on_conflict_do_update(
+        index_elements=["app_id", "kind", "seen_id"],
+        set_={
+            "last_day": case((later, day), else_=last),
+            "recent_days": case(
+                (day - last >= RECENT_DAYS, one),
+                (later, bits.bitwise_lshift(day - last).bitwise_or(one).bitwise_and(cast(literal(RECENT_MASK), BigInteger))),
+                else_=bits.bitwise_or(one.bitwise_lshift(last - day)),
+            ),
+        },
+        # Nothing to write when the day is already in the bitmap (or too old for it).
+        where=or_(later, and_(last - day < RECENT_DAYS, bits.bitwise_rshift(last - day).bitwise_and(one) == 0)),
+    ).returning(seen.c.kind)
+    day_stat = insert(AppDailyStat.__table__)
+    day_stat = day_stat.on_conflict_do_update(
+        index_elements=["app_id", "day"], set_={name: day_stat.table.c[name] + day_stat.excluded[name] for name in SUMMED}
     )
-    return new_caller, new_conversation, day
+    return new_ids, day_stat
 
 
 def roll_up_message(connection: Connection, message: Mapping, zone: ZoneInfo) -> None:
@@ -50,17 +80,30 @@ def roll_up_message(connection: Connection, message: Mapping, zone: ZoneInfo) ->
     caller's transaction. Messages of no app (the assistant's) are not analysed."""
     if message["app_id"] is None:
         return
-    new_caller, new_conversation, day = _upserts(connection.dialect.name)
-    key = {"app_id": message["app_id"], "day": message["created_at"].astimezone(zone).date()}
-    callers = connection.execute(new_caller, {**key, "caller_id": message["created_by"]}).rowcount
-    conversations = connection.execute(new_conversation, {**key, "conversation_id": message["conversation_id"]}).rowcount
+    new_ids, day_stat = _upserts(connection.dialect.name)
+    day = message["created_at"].astimezone(zone).date()
+    new_kinds = connection.execute(new_ids, {
+        "app_id": message["app_id"], "day_number": day.toordinal(),
+        "caller_id": message["created_by"], "conversation_id": message["conversation_id"],
+    }).scalars().all()  # fmt: skip
     tokens = message.get("answer_token_count") or 0
-    connection.execute(day, {
-        **key, "messages": 1, "callers": callers, "conversations": conversations, "answer_tokens": tokens,
+    connection.execute(day_stat, {
+        "app_id": message["app_id"], "day": day, "messages": 1, "answer_tokens": tokens,
+        "callers": new_kinds.count(SeenKind.CALLER), "conversations": new_kinds.count(SeenKind.CONVERSATION),
         # Only runs that answered count towards the token rate's seconds.
         "answer_latency": (message.get("latency") or 0.0) if tokens > 0 else 0.0,
         "cost": message.get("total_price") or 0.0,
     })  # fmt: skip
+
+
+def merge_day(last_day: int, recent_days: int, day: int) -> tuple[int, int]:
+    """The upsert's rule in Python: an id's (last day, bitmap) once also seen on `day`."""
+    if day > last_day:
+        recent_days = (recent_days << (day - last_day)) & RECENT_MASK if day - last_day < RECENT_DAYS else 0
+        last_day = day
+    if last_day - day < RECENT_DAYS:
+        recent_days |= 1 << (last_day - day)
+    return last_day, recent_days
 
 
 @dataclass
@@ -92,22 +135,24 @@ def rebuild_app_rollups(connection: Connection, app_id: uuid.UUID, zone: ZoneInf
     for table in ROLLUP_TABLES:
         connection.execute(delete(table).where(table.c.app_id == app_id))
     days: dict[date, _Day] = {}
+    seen: dict[tuple[SeenKind, uuid.UUID], tuple[int, int]] = {}
     counted = 0
     for created_at, caller, conversation, tokens, latency, price in _messages(connection, app_id):
-        day = days.setdefault(created_at.astimezone(zone).date(), _Day())
+        when = created_at.astimezone(zone).date()
+        day = days.setdefault(when, _Day())
         day.messages += 1
         day.answer_tokens += tokens or 0
         day.answer_latency += (latency or 0.0) if tokens else 0.0
         day.cost += price or 0.0
         day.callers.add(caller)
         day.conversations.add(conversation)
+        number = when.toordinal()
+        for key in ((SeenKind.CALLER, caller), (SeenKind.CONVERSATION, conversation)):
+            seen[key] = merge_day(*seen.get(key, (number, 0)), number)
         counted += 1
-    _insert(connection, AppDailyCaller.__table__, (
-        {"app_id": app_id, "day": when, "caller_id": caller} for when, day in days.items() for caller in day.callers
-    ))  # fmt: skip
-    _insert(connection, AppDailyConversation.__table__, (
-        {"app_id": app_id, "day": when, "conversation_id": conversation}
-        for when, day in days.items() for conversation in day.conversations
+    _insert(connection, AppSeenId.__table__, (
+        {"app_id": app_id, "kind": kind.value, "seen_id": seen_id, "last_day": last_day, "recent_days": recent_days}
+        for (kind, seen_id), (last_day, recent_days) in seen.items()
     ))  # fmt: skip
     _insert(connection, AppDailyStat.__table__, (
         {

@@ -1,9 +1,9 @@
 """An app's analysis (llmops-api.md §14.1): the last 7 days' figures against the 7 days before,
 and daily trends, over every channel's messages.
 
-The figures are read from the day rollups each message adds to when it is stored
-(analysis_rollup.py): the 14 days' rows and, for each window, the distinct callers and
-conversations of its days. The page is kept for ANALYSIS_CACHE_TTL while those days' message
+The figures are read from the rollups each message adds to when it is stored
+(analysis_rollup.py): the 14 days' rows and, for each window, its distinct callers and
+conversations from the ids seen lately. The page is kept for ANALYSIS_CACHE_TTL while those days' message
 counts stay as they are, so a new message shows at once."""
 
 import json
@@ -14,13 +14,14 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from injector import inject
-from sqlalchemy import distinct, func, select
+from sqlalchemy import and_, case, func, select
 
 from config import Settings
 from internal.exception import NotFoundException
 from internal.extension.database import utcnow
 from internal.extension.kv_store import KeyValueStore, KeyValueStoreUnavailable
-from internal.model import App, AppDailyCaller, AppDailyConversation, AppDailyStat
+from internal.model import App, AppDailyStat, AppSeenId
+from internal.model.analysis import RECENT_DAYS, SeenKind
 
 from .analysis_rollup import analysed_app_ids, rebuild_app_rollups
 from .app_base_service import APP_NOT_FOUND, AppBaseService
@@ -164,21 +165,30 @@ class AnalysisService(AppBaseService):
         return [by_day.get(day, Totals()) for day in days]
 
     def _distinct_per_window(self, app_id: uuid.UUID, days: list[date]) -> tuple[list[int], list[int]]:
-        """The distinct callers and conversations of the previous and the current window."""
+        """The distinct callers and conversations of the previous and the current window, from
+        the ids seen since the previous window began (one range of an index per kind)."""
+        current_first, previous_first, previous_last = (days[DAYS].toordinal(), days[0].toordinal(), days[DAYS - 1].toordinal())
+        last_day, bits = AppSeenId.last_day, AppSeenId.recent_days
+        # An id last seen after the previous window was in it when one of the window's bits is set.
+        seen_in_previous = case(
+            (last_day <= previous_last, 1),
+            (and_(
+                last_day - previous_last < RECENT_DAYS,
+                bits.bitwise_rshift(last_day - previous_last).bitwise_and((1 << DAYS) - 1) != 0,
+            ), 1),
+            else_=0,
+        )  # fmt: skip
 
-        def distinct_ids(model, column, first: date, last: date):
+        def counts(kind: SeenKind):
+            since = (AppSeenId.app_id == app_id, AppSeenId.kind == kind)
             return (
-                select(func.count(distinct(column)))
-                .where(model.app_id == app_id, model.day >= first, model.day <= last)
-                .scalar_subquery()
+                select(func.coalesce(func.sum(seen_in_previous), 0)).where(*since, last_day >= previous_first).scalar_subquery(),
+                # The last day seen is always one of the id's days.
+                select(func.count()).where(*since, last_day >= current_first).scalar_subquery(),
             )
 
-        windows = ((days[0], days[DAYS - 1]), (days[DAYS], days[-1]))
-        counts = self.db.session.execute(select(
-            *(distinct_ids(AppDailyCaller, AppDailyCaller.caller_id, *window) for window in windows),
-            *(distinct_ids(AppDailyConversation, AppDailyConversation.conversation_id, *window) for window in windows),
-        )).one()  # fmt: skip
-        return [counts[0], counts[1]], [counts[2], counts[3]]
+        row = self.db.session.execute(select(*counts(SeenKind.CALLER), *counts(SeenKind.CONVERSATION))).one()
+        return [row[0], row[1]], [row[2], row[3]]
 
     # --- the page cache (unreachable: computed from the database) ---------------------------------
 

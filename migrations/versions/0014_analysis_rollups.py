@@ -1,5 +1,5 @@
-"""analysis rollups: an app's messages summed by day (and its callers and conversations of each
-day), written with each message; the covering message index the page read before goes
+"""analysis rollups: an app's messages summed by day, and the callers and conversations seen with
+the days they were seen on lately, written with each message; the message index the page read goes
 
 Revision ID: a1c4e7f20b93
 Revises: f6b2d8e4a1c7
@@ -37,23 +37,17 @@ def upgrade():
         sa.PrimaryKeyConstraint('app_id', 'day', name=op.f('pk_app_daily_stat')),
     )
     op.create_table(
-        'app_daily_caller',
+        'app_seen_id',
         sa.Column('app_id', sa.Uuid(), nullable=False),
-        sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('caller_id', sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(['app_id'], ['app.id'], name=op.f('fk_app_daily_caller_app_id_app'), ondelete='CASCADE'),
-        sa.PrimaryKeyConstraint('app_id', 'day', 'caller_id', name=op.f('pk_app_daily_caller')),
+        sa.Column('kind', sa.String(length=16), nullable=False),
+        sa.Column('seen_id', sa.Uuid(), nullable=False),
+        sa.Column('last_day', sa.Integer(), nullable=False),
+        sa.Column('recent_days', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['app_id'], ['app.id'], name=op.f('fk_app_seen_id_app_id_app'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('app_id', 'kind', 'seen_id', name=op.f('pk_app_seen_id')),
     )
-    op.create_table(
-        'app_daily_conversation',
-        sa.Column('app_id', sa.Uuid(), nullable=False),
-        sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('conversation_id', sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ['app_id'], ['app.id'], name=op.f('fk_app_daily_conversation_app_id_app'), ondelete='CASCADE'
-        ),
-        sa.PrimaryKeyConstraint('app_id', 'day', 'conversation_id', name=op.f('pk_app_daily_conversation')),
-    )
+    with op.batch_alter_table('app_seen_id', schema=None) as batch_op:
+        batch_op.create_index('ix_app_seen_id_last_day', ['app_id', 'kind', 'last_day', 'recent_days'], unique=False)
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index('ix_message_analysis')
     _backfill()
@@ -76,6 +70,5 @@ def _backfill():
 def downgrade():
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.create_index('ix_message_analysis', ANALYSIS_INDEX, unique=False)
-    op.drop_table('app_daily_conversation')
-    op.drop_table('app_daily_caller')
+    op.drop_table('app_seen_id')
     op.drop_table('app_daily_stat')

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from config.settings import AnalysisSettings
 from internal.extension.database import db
-from internal.model import AppDailyCaller, AppDailyConversation, AppDailyStat
+from internal.model import AppDailyStat, AppSeenId
 from internal.model.conversation import InvokeFrom
 from internal.server import create_app as create_flask_app
 from test.api.apps import create_app, publish, web_app
@@ -99,6 +99,27 @@ def test_messages_stored_at_the_same_moment_are_each_counted_once(app, client, m
     assert analysis_of(client, member, app_id) == data
 
 
+def test_messages_written_in_any_order_roll_up_as_a_rebuild_counts_them(app, client, member):
+    app_id = create_app(client, member)
+    rows = Messages(app, app_id)
+    callers = [uuid.uuid4() for _ in range(3)]
+    today = datetime.combine(datetime.now(SHANGHAI).date(), time(12), tzinfo=SHANGHAI)
+    # Days out of order (late-stored runs, imports), a caller coming back after weeks, one older
+    # than the windows: 20 messages over 70 days.
+    for index, days_ago in enumerate((0, 13, 7, 6, 69, 8, 1, 13, 20, 0, 3, 14, 2, 6, 40, 7, 12, 5, 9, 0)):
+        caller = callers[index % 3]
+        rows.add(today - timedelta(days=days_ago), f"c{index % 5}", caller, InvokeFrom.SERVICE_API, answer_token_count=index)
+
+    rolled_up = analysis_of(client, member, app_id)
+    rebuild(app, "--app-id", app_id)
+
+    assert analysis_of(client, member, app_id) == rolled_up
+    assert rolled_up["total_messages"]["data"] == 9  # 0 to 6 days ago
+    assert rolled_up["active_accounts"]["data"] == 3
+    assert rolled_up["active_accounts"]["qoq"] == 0.0  # 3 before, too
+    assert rolled_up["avg_of_conversation_messages"]["data"] == 1.8  # 9 messages in 5 conversations
+
+
 def test_assistant_messages_belong_to_no_app_and_a_deleted_app_leaves_no_rollups(app, client, member, llm):
     app_id = create_app(client, member)
     Messages(app, app_id).add(datetime.now(SHANGHAI), "a", uuid.uuid4(), InvokeFrom.WEB_APP)
@@ -107,7 +128,7 @@ def test_assistant_messages_belong_to_no_app_and_a_deleted_app_leaves_no_rollups
     success_data(client.post(f"/apps/{app_id}/delete", headers=member.headers))
 
     with app.app_context():
-        for model in (AppDailyStat, AppDailyCaller, AppDailyConversation):
+        for model in (AppDailyStat, AppSeenId):
             assert db.session.query(model).filter(model.app_id == uuid.UUID(app_id)).count() == 0
 
 

@@ -156,7 +156,7 @@ def analyse(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                for table in ("message", "conversation", "app_daily_stat", "app_daily_caller", "app_daily_conversation"):
+                for table in ("message", "conversation", "app_daily_stat", "app_seen_id"):
                     connection.execute(text(f"VACUUM ANALYZE {table}"))
         else:
             with engine.begin() as connection:
