@@ -5,15 +5,15 @@ imported straight into the database).
 
 Why write-time rollups: the page then reads 14 day rows and one index range of the ids seen
 lately instead of every message of 14 days (≈ 470,000 at a million messages a month).
-A message costs two statements. First its caller's and its conversation's rows are upserted:
+A message costs three statements. First its caller's and its conversation's rows are upserted:
 the message's day becomes the row's last day (the bitmap shifted along) or sets its bit, and
 RETURNING names the rows the day was new for (an upsert whose WHERE finds the day's bit already
 set writes and returns nothing); those, and only those, add one to the day's distinct callers or
 conversations. Then the day row is upserted by adding to what is there (INSERT … ON CONFLICT DO
-UPDATE SET n = n + excluded.n). Both are atomic on SQLite and PostgreSQL and merging days into a
+UPDATE SET n = n + excluded.n). Each is atomic on SQLite and PostgreSQL and merging days into a
 bitmap gives the same row in any order, so simultaneous messages are each counted once. A
-message is stored once, when its run ends, with its final figures. Writers take the two tables
-in one order (ids, then day), which a rebuild locks in the same order."""
+message is stored once, when its run ends, with its final figures. Writers take the rows in one
+order (caller, conversation, day), and a rebuild locks the two tables in that order."""
 
 import uuid
 from collections.abc import Iterator, Mapping
@@ -22,7 +22,7 @@ from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Connection, Integer, Uuid, and_, bindparam, case, cast, delete, literal, or_, select, text, union
+from sqlalchemy import BigInteger, Connection, and_, case, cast, delete, literal, or_, select, text, union
 from sqlalchemy.dialects import postgresql, sqlite
 
 from internal.model import AppDailyStat, AppSeenId, Message
@@ -40,22 +40,18 @@ BATCH = 10_000
 
 @cache
 def _upserts(dialect: str):
-    """The two statements a message's rollup runs, built once per database kind."""
+    """The statements a message's rollup runs, built once per database kind."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     seen = AppSeenId.__table__
 
-    def row(kind: SeenKind, id_name: str) -> dict:
-        return {
-            "app_id": bindparam("app_id", type_=Uuid()), "kind": kind.value, "seen_id": bindparam(id_name, type_=Uuid()),
-            "last_day": bindparam("day_number", type_=Integer()), "recent_days": 1,
-        }  # fmt: skip
-
-    new_ids = insert(seen).values([row(SeenKind.CALLER, "caller_id"), row(SeenKind.CONVERSATION, "conversation_id")])
-    last, bits, day = seen.c.last_day, seen.c.recent_days, new_ids.excluded.last_day
+    # One row per statement, run for the caller and for the conversation: SQLAlchemy compiles a
+    # multi-row VALUES again on every run, which costs more than the second round trip.
+    new_id = insert(seen).values(recent_days=1)
+    last, bits, day = seen.c.last_day, seen.c.recent_days, new_id.excluded.last_day
     # Cast in the SQL: PostgreSQL would take a bare 1 as a 32-bit integer (its shifts wrap at 32).
     one = cast(literal(1), BigInteger)
     later = day > last
-    new_ids = new_ids.on_conflict_do_update(
+    new_id = new_id.on_conflict_do_update(
         index_elements=["app_id", "kind", "seen_id"],
         set_={
             "last_day": case((later, day), else_=last),
@@ -72,7 +68,7 @@ def _upserts(dialect: str):
     day_stat = day_stat.on_conflict_do_update(
         index_elements=["app_id", "day"], set_={name: day_stat.table.c[name] + day_stat.excluded[name] for name in SUMMED}
     )
-    return new_ids, day_stat
+    return new_id, day_stat
 
 
 def roll_up_message(connection: Connection, message: Mapping, zone: ZoneInfo) -> None:
@@ -80,16 +76,18 @@ def roll_up_message(connection: Connection, message: Mapping, zone: ZoneInfo) ->
     caller's transaction. Messages of no app (the assistant's) are not analysed."""
     if message["app_id"] is None:
         return
-    new_ids, day_stat = _upserts(connection.dialect.name)
+    new_id, day_stat = _upserts(connection.dialect.name)
     day = message["created_at"].astimezone(zone).date()
-    new_kinds = connection.execute(new_ids, {
-        "app_id": message["app_id"], "day_number": day.toordinal(),
-        "caller_id": message["created_by"], "conversation_id": message["conversation_id"],
-    }).scalars().all()  # fmt: skip
+    key = {"app_id": message["app_id"], "last_day": day.toordinal()}
+    # A row comes back when the day was new for the id (inserted, or its day added).
+    new_caller = connection.execute(new_id, {**key, "kind": SeenKind.CALLER.value, "seen_id": message["created_by"]}).first()
+    new_conversation = connection.execute(
+        new_id, {**key, "kind": SeenKind.CONVERSATION.value, "seen_id": message["conversation_id"]}
+    ).first()
     tokens = message.get("answer_token_count") or 0
     connection.execute(day_stat, {
         "app_id": message["app_id"], "day": day, "messages": 1, "answer_tokens": tokens,
-        "callers": new_kinds.count(SeenKind.CALLER), "conversations": new_kinds.count(SeenKind.CONVERSATION),
+        "callers": int(new_caller is not None), "conversations": int(new_conversation is not None),
         # Only runs that answered count towards the token rate's seconds.
         "answer_latency": (message.get("latency") or 0.0) if tokens > 0 else 0.0,
         "cost": message.get("total_price") or 0.0,

@@ -24,18 +24,20 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import Table, text
+from sqlalchemy import Table, insert, select, text
 
-from config import Profile
+from config import Profile, Settings
 from config.settings import CelerySettings, DatabaseSettings, RedisSettings, SecuritySettings
 from internal.extension.database import db
 from internal.extension.kv_store import KeyValueStore
 from internal.model import Conversation, Message
 from internal.server import create_app
 from internal.server.http import MIGRATIONS_DIR
+from internal.service.analysis_rollup import roll_up_message
 from internal.service.analysis_service import AnalysisService, page_key
 from test.benchmark.agent_chat import REDIS_URL, bench_database
 from test.benchmark.common import median, percentile, sign_in
@@ -175,6 +177,30 @@ def timed_calls(client, member, app_id: uuid.UUID, runs: int, before=None) -> li
     return timings
 
 
+def store_cost(app: Flask, app_id: uuid.UUID, turns: int) -> tuple[list[float], list[float]]:
+    """What rolling a message up adds to storing it: `turns` messages stored as the chat service
+    stores them (one transaction), taken in turn with and without the rollup, each from a caller
+    of 50 and a conversation of 500 (so both new and already-seen ids)."""
+    zone = ZoneInfo(app.extensions["injector"].get(Settings).analysis.analysis_timezone)
+    callers = [uuid.uuid4() for _ in range(50)]
+    with app.app_context():
+        conversation_id = db.session.scalar(select(Conversation.id).where(Conversation.app_id == app_id).limit(1))
+        plain, rolled_up = [], []
+        for index in range(2 * turns):
+            message = {
+                "id": uuid.uuid4(), "app_id": app_id, "conversation_id": conversation_id, "invoke_from": "web_app",
+                "created_by": callers[index % len(callers)], "query": "q", "image_urls": [], "answer": "a",
+                "answer_token_count": 10, "latency": 1.0, "total_price": 0.001, "created_at": datetime.now(UTC),
+            }  # fmt: skip
+            started = time.perf_counter()
+            with db.engine.begin() as connection:
+                connection.execute(insert(Message.__table__), [message])
+                if index % 2:
+                    roll_up_message(connection, message, zone)
+            (rolled_up if index % 2 else plain).append((time.perf_counter() - started) * 1000)
+    return plain, rolled_up
+
+
 def run(messages: int, noise: int, runs: int, database_url: str | None) -> None:
     label = "PostgreSQL + Redis" if database_url else "SQLite + disk cache"
     with tempfile.TemporaryDirectory(prefix="llmops-bench-") as directory:
@@ -202,6 +228,11 @@ def run(messages: int, noise: int, runs: int, database_url: str | None) -> None:
         print(f"[{label}] total_messages (7 days) = {body['total_messages']['data']:,}, active_accounts = {body['active_accounts']['data']:,}")
         print(f"[{label}] cold (page not cached): p50 {median(cold):.1f} ms, p95 {percentile(cold, 0.95):.1f} ms (target p50 ≤ 200 ms)")
         print(f"[{label}] cached page: p50 {median(cached):.2f} ms, p95 {percentile(cached, 0.95):.2f} ms (target p50 ≤ 5 ms)")
+        plain, rolled_up = store_cost(app, app_id, runs * 50)
+        print(
+            f"[{label}] storing a message: p50 {median(plain):.2f} ms alone, {median(rolled_up):.2f} ms with its rollup "
+            f"(+{median(rolled_up) - median(plain):.2f} ms)"
+        )
 
 
 def main() -> None:
