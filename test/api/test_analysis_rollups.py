@@ -76,7 +76,7 @@ def test_messages_stored_at_the_same_moment_are_each_counted_once(app, client, m
         try:
             events = web_chat(own_client, caller, token, "At once")
             assert events[-1]["event"] == "agent_end", events[-1]
-        except Exception as exc:  # noqa: BLE001 (reported by the test below)
+        except Exception as exc:  # noqa: BLE001 (asserted after the threads end)
             failures.append(exc)
 
     threads = [threading.Thread(target=chat, args=(caller,)) for caller in callers for _ in range(chats_each)]
