@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per domain. Import them all here so Alembic sees them."""
 
 from .account import Account, AccountOAuth
+from .analysis import AppDailyStat, AppSeenId
 from .api_key import ApiKey
 from .api_tool import ApiTool, ApiToolProvider
 from .app import App, AppConfig, AppConfigVersion, AppDatasetJoin
@@ -29,6 +30,8 @@ __all__ = [
     "App",
     "AppConfig",
     "AppConfigVersion",
+    "AppDailyStat",
+    "AppSeenId",
     "AppDatasetJoin",
     "Conversation",
     "Dataset",

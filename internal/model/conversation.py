@@ -66,11 +66,6 @@ class Message(db.Model):
     __tablename__ = "message"
     __table_args__ = (
         Index("ix_message_conversation_id_created_at", "conversation_id", "created_at"),
-        # An app's analysis reads a range of days from this index alone (every column it sums).
-        Index(
-            "ix_message_analysis",
-            "app_id", "created_at", "created_by", "conversation_id", "answer_token_count", "latency", "total_price",
-        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)

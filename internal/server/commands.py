@@ -1,4 +1,4 @@
-"""`flask account …` commands for operators."""
+"""`flask account …` and `flask analysis …` commands for operators."""
 
 import click
 from flask import Flask, current_app
@@ -8,6 +8,7 @@ from internal.exception import CustomException
 from internal.schema.auth import Email
 from internal.schema.common import Password
 from internal.service.account_service import AccountService
+from internal.service.analysis_service import AnalysisService
 from pkg.validation_message import describe_validation_error
 
 
@@ -38,3 +39,21 @@ def register_commands(app: Flask) -> None:
         except CustomException as exc:
             raise click.ClickException(exc.message) from None
         click.echo(str(account.id))
+
+    @app.cli.group("analysis")
+    def analysis_group():
+        """Maintain app analysis."""
+
+    @analysis_group.command("rebuild")
+    @click.option("--app-id", type=click.UUID, default=None, help="Only this app (default: every app with messages)")
+    def rebuild_analysis(app_id):
+        """Recompute the analysis rollups from messages by day in ANALYSIS_TIMEZONE (after changing it,
+        or after importing messages); idempotent."""
+        service = current_app.extensions["injector"].get(AnalysisService)
+        try:
+            rebuilt = service.rebuild_rollups(app_id)
+        except CustomException as exc:
+            raise click.ClickException(exc.message) from None
+        for one, messages in rebuilt:
+            click.echo(f"{one}: {messages} messages")
+        click.echo(f"rebuilt {len(rebuilt)} apps")

@@ -11,10 +11,10 @@ channel. Everything that can be refused is checked before the run starts, so a s
 opens for bad input.
 
 The request thread loads the turn's context in one query, builds the agent and starts the run on
-a kept thread; the run gets ids and plain values only, never ORM rows. The run stores the message
-and its steps before it publishes the last event, so a client that saw `agent_end` finds the
-message stored; then it names a new conversation and updates the long-term memory, off the
-stream. Blocking mode drains the same run's events and answers with the stored message.
+a kept thread; the run gets ids and plain values only, never ORM rows. The run stores the
+message, its steps and its app's analysis rollup (one transaction) before it publishes the last
+event, so a client that saw `agent_end` finds the message stored; then it names a new
+conversation and updates the long-term memory, off the stream. Blocking mode drains the same run's events and answers with the stored message.
 """
 
 import logging
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from injector import inject, singleton
@@ -48,6 +49,7 @@ from internal.model import Account, App, AppConfig, Conversation, Message, Messa
 from internal.model.app import AppConfigKind
 from internal.model.conversation import DEFAULT_CONVERSATION_NAME, InvokeFrom, MessageStatus
 
+from .analysis_rollup import roll_up_message
 from .api_tool_service import ApiToolService
 from .app_base_service import APP_NOT_FOUND
 from .app_config_service import AppConfigService, Bindings, BoundApiTool, BoundBuiltinTool
@@ -516,6 +518,7 @@ class ChatService(BaseService):
             connection.execute(insert(Message.__table__), [message])
             if thoughts:
                 connection.execute(insert(MessageAgentThought.__table__), thoughts)
+            roll_up_message(connection, message, ZoneInfo(self.settings.analysis.analysis_timezone))
 
     @staticmethod
     def _result(turn: _Turn, result: AgentResult) -> ChatResult:

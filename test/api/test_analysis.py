@@ -6,12 +6,15 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import insert
 
+from config import Settings
 from config.settings import AnalysisSettings
 from internal.extension.database import db
 from internal.model import Conversation, Message
 from internal.model.conversation import InvokeFrom, MessageStatus
 from internal.server import create_app as create_flask_app
+from internal.service.analysis_rollup import roll_up_message
 from test.api.apps import create_app, publish
 from test.api.assertions import assert_not_found, success_data
 from test.api.chat import chat_app, debug_chat
@@ -39,7 +42,8 @@ def analysis_of(client, member, app_id) -> dict:
 
 
 class Messages:
-    """Writes messages straight into the database, at chosen times: the past a test cannot wait for."""
+    """Writes messages straight into the database, at chosen times (the past a test cannot wait
+    for), each with its analysis rollup as the chat service stores a finished run's message."""
 
     def __init__(self, app, app_id: str):
         self.app, self.app_id = app, uuid.UUID(app_id)
@@ -51,13 +55,16 @@ class Messages:
             if conversation not in self.conversations:
                 row = Conversation(app_id=self.app_id, invoke_from=invoke_from, created_by=caller, created_at=at)
                 db.session.add(row)
-                db.session.flush()
+                db.session.commit()
                 self.conversations[conversation] = row.id
-            db.session.add(Message(
-                app_id=self.app_id, conversation_id=self.conversations[conversation], invoke_from=invoke_from,
-                created_by=caller, query="q", answer="a", created_at=at, **fields,
-            ))  # fmt: skip
-            db.session.commit()
+            message = {
+                "id": uuid.uuid4(), "app_id": self.app_id, "conversation_id": self.conversations[conversation],
+                "invoke_from": invoke_from, "created_by": caller, "query": "q", "answer": "a", "created_at": at, **fields,
+            }  # fmt: skip
+            zone = ZoneInfo(self.app.extensions["injector"].get(Settings).analysis.analysis_timezone)
+            with db.engine.begin() as connection:
+                connection.execute(insert(Message.__table__), [message])
+                roll_up_message(connection, message, zone)
 
 
 def test_every_figure_over_the_last_7_days_against_the_7_before(app, client, member):
@@ -147,22 +154,21 @@ def test_chats_of_the_debugger_and_the_open_api_show_at_once_and_stay_after_the_
     assert analysis_of(client, member, app_id)["total_messages"]["data"] == 2
 
 
-def test_figures_are_reused_until_the_app_has_a_newer_message_and_settled_days_are_summarised_once(app, client, member):
+def test_a_new_message_shows_at_once_whichever_day_of_the_window_it_is_dated(app, client, member):
     app_id = create_app(client, member)
     rows = Messages(app, app_id)
     rows.add(day_start(3), "a", uuid.uuid4(), InvokeFrom.WEB_APP)
     rows.add(day_start(0), "b", uuid.uuid4(), InvokeFrom.SERVICE_API)
-    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 2
+    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 2  # now cached
 
-    # A message older than the app's latest one does not refresh the page (until ANALYSIS_CACHE_TTL
-    # passes): the product only writes messages of runs that just ran.
+    # Older than the app's latest message (a run that began before midnight and ended after it).
     rows.add(day_start(3), "a", uuid.uuid4(), InvokeFrom.WEB_APP)
-    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 2
-    # A newer one does; today is read again, while a day that ended hours ago keeps its summary.
+    assert analysis_of(client, member, app_id)["total_messages"]["data"] == 3
     rows.add(datetime.now(UTC), "b", uuid.uuid4(), InvokeFrom.SERVICE_API)
     data = analysis_of(client, member, app_id)
-    assert data["total_messages"]["data"] == 3
-    assert data["total_messages_trend"]["y_axis"] == [0, 0, 0, 1, 0, 0, 2]
+    assert data["total_messages"]["data"] == 4
+    assert data["total_messages_trend"]["y_axis"] == [0, 0, 0, 2, 0, 0, 2]
+    assert data["active_accounts_trend"]["y_axis"] == [0, 0, 0, 2, 0, 0, 2]
 
 
 def test_days_start_at_midnight_in_the_configured_zone_and_a_ttl_of_0_never_caches(tmp_path):
