@@ -2,7 +2,7 @@
 aistack_oauth2_code (single use) and aistack_oauth2_token (access and refresh tokens kept hashed)
 
 Revision ID: b2d5f8a31c04
-Revises: f6b2d8e4a1c7
+Revises: a1c4e7f20b93
 Create Date: 2026-12-07 04:28:50.842522
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'b2d5f8a31c04'
-down_revision = 'f6b2d8e4a1c7'
+down_revision = 'a1c4e7f20b93'
 branch_labels = None
 depends_on = None
 
