@@ -39,6 +39,8 @@ class PublishingService(BaseService):
         app_id, webhook_url = None, None
         if platform == WECHAT:
             app_id = self._wechat_app(account_id, req.app_id)
+            if not req.thumb_media_id:
+                raise invalid_input("thumb_media_id", "发布到微信公众号需要封面图的永久素材media_id")
         elif req.webhook_url is None:
             label = profiles()[platform].label if platform in profiles() else "Webhook"
             raise invalid_input("webhook_url", f"{label}未配置发布凭据：请提供接收发布内容的 webhook_url")

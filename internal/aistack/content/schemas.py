@@ -102,7 +102,7 @@ class PublishReq(RequestModel):
     title: trimmed(200) = Field("", description="标题；不填时取正文第一行")
     app_id: uuid.UUID | None = Field(None, description="platform=wechat：配置了微信公众号的已发布应用")
     webhook_url: HttpUrlStr | None = Field(None, description="platform≠wechat：接收发布内容的地址")
-    thumb_media_id: trimmed(128) = Field("", description="platform=wechat：封面图的永久素材media_id")
+    thumb_media_id: trimmed(128) = Field("", description="platform=wechat 必填：封面图的永久素材media_id")
 
 
 class PublicationResp(BaseModel):
