@@ -32,8 +32,19 @@ def configured_model(
 def ask_structured(llm: BaseChatModel, schema: type[Answer], system: str, human: str) -> Answer:
     """The model's answer as `schema` (one function call); raises whatever the model's client
     raises, and ValueError when the model answered without the call."""
-    structured = llm.with_structured_output(schema, method="function_calling")
-    result = structured.invoke([SystemMessage(system), HumanMessage(human)])
-    if not isinstance(result, schema):
+    result, _ = ask_structured_or_text(llm, schema, system, human)
+    if result is None:
         raise ValueError("模型没有返回结构化的结果")
     return result
+
+
+def ask_structured_or_text(llm: BaseChatModel, schema: type[Answer], system: str, human: str) -> tuple[Answer | None, str]:
+    """The model's answer as `schema`, or None and the text it answered instead (a model that
+    ignored the function, for callers that can use plain text); raises what the client raises."""
+    structured = llm.with_structured_output(schema, method="function_calling", include_raw=True)
+    answer = structured.invoke([SystemMessage(system), HumanMessage(human)])
+    parsed = answer.get("parsed")
+    if isinstance(parsed, schema):
+        return parsed, ""
+    raw = answer.get("raw")
+    return None, raw.text if raw is not None else ""

@@ -163,3 +163,19 @@ def test_without_a_configured_model_writing_is_service_unavailable(modelless_app
     assert "AISTACK_CONTENT_MODEL_PROVIDER" in error["message"]
     resp = stack.post("content", "/api/content/optimize", json={"content": "原文", "platform": "zhihu"})
     assert_error(resp, 503, "SERVICE_UNAVAILABLE")
+
+
+def test_a_model_answering_in_plain_text_still_writes(writer, llm):
+    marker = uuid.uuid4().hex[:8]
+    reply = f"# 微博标题\n今天聊聊人工智能，它正在改变世界。{marker}\n#人工智能# #科技#"
+    llm.script_chat(marker, ChatReply(text=reply))
+    data = generate(writer, topic=f"AI {marker}", platform="weibo")
+    assert data["title"] == "微博标题" and data["tags"] == ["人工智能", "科技"]
+    assert data["content"] == f"今天聊聊人工智能，它正在改变世界。{marker}" and data["check"]["passed"]
+
+
+def test_style_and_length_have_defaults(writer, llm):
+    marker = uuid.uuid4().hex[:8]
+    llm.script_chat(marker, drafted("知乎标题", "正文。" * 100, ["AI"]))
+    data = data_of(writer.post("content", "/api/content/generate", json={"topic": f"AI {marker}", "platform": "zhihu"}))
+    assert data["style"] == "professional" and data["length"] == "medium"

@@ -35,7 +35,7 @@ class Style(str, Enum):
 class GenerateReq(RequestModel):
     topic: trimmed(200, min_length=1) = Field(examples=["人工智能的未来"])
     style: Style = Field(Style.PROFESSIONAL, description="professional | casual | humorous | emotional | educational | storytelling")
-    length: Length = Field("medium", description="short | medium | long：正文的目标长度随平台而定（见 GET /api/content/platforms）")
+    length: Length = Field(Length("medium"), description="short | medium | long：正文的目标长度随平台而定（见 GET /api/content/platforms）")
     platform: Platform = Field(examples=["xiaohongshu"], description="xiaohongshu | weibo | zhihu | wechat（公众号文章）")
 
 

@@ -3,6 +3,7 @@ the configured model. Each draft is checked against the platform's profile: a dr
 a rule is written once more with the broken rules named, and what still exceeds a limit is cut."""
 
 import logging
+import re
 from dataclasses import dataclass
 
 from injector import inject
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from config import Settings
 from internal.aistack.gateway.errors import ServiceUnavailableException
-from internal.aistack.model_calls import ask_structured, configured_model
+from internal.aistack.model_calls import ask_structured_or_text, configured_model
 from internal.core.agent.agent_runner import describe_error
 from internal.core.language_model.factory import LanguageModelFactory
 from internal.extension.database import SQLAlchemy
@@ -20,6 +21,9 @@ from .profiles import Draft, PlatformProfile, profiles, render, trim, violations
 from .schemas import GeneratedContent, GenerateReq, GenerateResp, OptimizeReq, OptimizeResp, ProfileCheck
 
 logger = logging.getLogger(__name__)
+
+# A tag in a plain-text answer: #tag or #tag# (weibo), not a markdown heading ("# ").
+PLAIN_TAG = re.compile(r"[#＃]([^\s#＃]{1,30})[#＃]?")
 
 STYLE_HINTS = {
     "professional": "专业、严谨，用准确的术语和事实",
@@ -127,10 +131,16 @@ class WritingService:
     @staticmethod
     def _ask(llm: BaseChatModel, schema: type[WrittenDraft], system: str, task: str) -> WrittenDraft:
         try:
-            return ask_structured(llm, schema, system, task)
+            answer, reply = ask_structured_or_text(llm, schema, system, task)
         except Exception as exc:
             logger.warning("The content model failed", exc_info=True)
             raise ServiceUnavailableException(f"内容创作模型调用失败：{describe_error(exc)}") from None
+        if answer is not None:
+            return answer
+        if not reply.strip():
+            raise ServiceUnavailableException("内容创作模型没有返回内容")
+        # A model that does not call functions still writes: its text is read as the draft.
+        return schema.model_validate(_parse_plain(reply))
 
     @staticmethod
     def _system_prompt(profile: PlatformProfile) -> str:
@@ -158,6 +168,16 @@ class WritingService:
             char_count=len(draft.body),
             check=written.check,
         ).model_dump()
+
+
+def _parse_plain(reply: str) -> dict:
+    """A draft from plain text: the first line is the title when more lines follow (markdown
+    heading marks dropped), `#tags` are the tags, the rest is the body."""
+    tags = list(dict.fromkeys(PLAIN_TAG.findall(reply)))
+    text = PLAIN_TAG.sub("", reply).strip()
+    first, _, rest = text.partition("\n")
+    title, body = (first.strip().lstrip("#").strip(), rest.strip()) if rest.strip() else ("", text)
+    return {"title": title, "body": body, "tags": tags, "changes": []}
 
 
 def _draft_of(answer: WrittenDraft) -> Draft:
