@@ -8,7 +8,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from internal.aistack.content.models import ContentPublication
+from internal.aistack.content.scheduler import INTERRUPTED
+from internal.extension.database import db, utcnow
 from test.api.apps import create_app, publish as publish_app
 from test.api.wechat import configure
 from test.fakes.publish_receiver import PublishReceiver
@@ -234,3 +238,19 @@ def test_analytics_of_an_account_without_publications_and_a_bad_period(stack):
     assert data["period"] == "last_7_days" and data["total"] == 0 and data["by_platform"] == []
     assert data["success_rate"] is None and data["engagement"] == {"views": 0, "likes": 0, "comments": 0, "shares": 0}
     assert_error(stack.get("content", "/api/content/analytics", query_string={"period": "forever"}), 400, "INVALID_INPUT", "period")
+
+
+def test_a_claim_interrupted_mid_call_is_failed_after_its_lease_never_republished(app, stack, receiver):
+    url, path = hook(receiver, "crash")
+    data = publish(stack, content="中断", platform="weibo", scheduled_time=LATER, webhook_url=url)
+    with app.app_context():  # as if a sweep claimed it and its process died an hour ago
+        db.session.execute(
+            update(ContentPublication)
+            .where(ContentPublication.id == uuid.UUID(data["publication_id"]))
+            .values(status="publishing", scheduled_time=utcnow() - timedelta(hours=1), updated_at=utcnow() - timedelta(hours=1))
+        )
+        db.session.commit()
+        db.session.remove()
+    sweep(app)
+    done = get(stack, data["publication_id"])
+    assert done["status"] == "failed" and done["reason"] == INTERRUPTED and receiver.received(path) == []
