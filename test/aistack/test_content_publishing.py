@@ -254,3 +254,11 @@ def test_a_claim_interrupted_mid_call_is_failed_after_its_lease_never_republishe
     sweep(app)
     done = get(stack, data["publication_id"])
     assert done["status"] == "failed" and done["reason"] == INTERRUPTED and receiver.received(path) == []
+
+
+def test_a_title_over_the_platforms_limit_is_refused_and_a_derived_one_is_cut(stack, receiver):
+    url, _ = hook(receiver, "title")
+    resp = publish(stack, 400, content="正文", title="长" * 31, platform="weibo", webhook_url=url, scheduled_time=LATER)
+    assert_error(resp, 400, "INVALID_INPUT", "title")
+    data = publish(stack, content="长" * 40 + "\n正文", platform="weibo", webhook_url=url, scheduled_time=LATER)
+    assert data["title"] == "长" * 30

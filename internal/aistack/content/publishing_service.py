@@ -46,6 +46,9 @@ class PublishingService(BaseService):
             raise invalid_input("webhook_url", f"{label}未配置发布凭据：请提供接收发布内容的 webhook_url")
         else:
             webhook_url = req.webhook_url
+        title_limit = profiles()[platform].title.max_chars if platform in profiles() else TITLE_CHARS
+        if len(req.title) > title_limit:
+            raise invalid_input("title", f"标题不能超过{title_limit}个字")
         now = utcnow()
         scheduled_time = max(req.scheduled_time or now, now)
         with self.db.auto_commit():
@@ -53,7 +56,7 @@ class PublishingService(BaseService):
                 account_id=account_id,
                 platform=platform,
                 channel=WECHAT if platform == WECHAT else WEBHOOK,
-                title=req.title or _first_line(req.content),
+                title=req.title or _first_line(req.content)[:title_limit],
                 content=req.content,
                 images=list(req.images),
                 app_id=app_id,
