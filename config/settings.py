@@ -458,6 +458,16 @@ class AIStackRagSettings(_Group):
     aistack_rag_verify_threshold: float = Field(0.5, ge=0, le=1, description="Confidence at or above which content counts as verified")
 
 
+class AIStackContentSettings(_Group):
+    """AI Stack's content creation system (port 8016): its model, how often due publications go
+    out, and how long a WeChat API call may take."""
+
+    aistack_content_model_provider: str = Field("", description="Provider of the model that writes and optimizes content; empty: HELPER_MODEL_PROVIDER")
+    aistack_content_model: str = Field("", description="That model's name in the catalog; empty: HELPER_MODEL")
+    aistack_content_publish_interval: float = Field(15.0, gt=0, description="Seconds between sweeps publishing the scheduled publications that are due")
+    aistack_content_wechat_timeout: float = Field(10.0, gt=0, le=120, description="Seconds one call of WeChat's draft and publish API may take")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -488,6 +498,7 @@ class Settings(_Group):
     aistack_graph: AIStackGraphSettings = Field(default_factory=AIStackGraphSettings)
     aistack_erp: AIStackErpSettings = Field(default_factory=AIStackErpSettings)
     aistack_rag: AIStackRagSettings = Field(default_factory=AIStackRagSettings)
+    aistack_content: AIStackContentSettings = Field(default_factory=AIStackContentSettings)
 
     @property
     def is_production(self) -> bool:

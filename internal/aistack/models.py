@@ -4,11 +4,12 @@ line per system or shared part."""
 from .auth.oauth2 import models as oauth2_models
 from .chat import models as chat_models
 from .chat.reminders import models as reminder_models
+from .content import models as content_models
 from .erp import models as erp_models
 from .rag import models as rag_models
 from .rag.knowledge_graph import models as knowledge_graph_models
 from .stock import models as stock_models
 
 __all__ = [
-    "chat_models", "erp_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "stock_models",
+    "chat_models", "content_models", "erp_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "stock_models",
 ]  # fmt: skip

@@ -13,6 +13,7 @@ from .auth.oauth2.routes import OAuth2Handler, oauth2_routes
 from .auth.token import TokenService, caller_route, token_route
 from .chat.reminders.routes import ReminderRoutes
 from .chat.routes import ChatCenterRoutes
+from .content.routes import ContentRoutes
 from .erp.routes import ErpRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
@@ -33,6 +34,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "erp": [ErpRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
+    "content": [ContentRoutes],
 }
 
 

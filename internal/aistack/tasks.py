@@ -1,7 +1,8 @@
 """Every AI Stack system's background tasks, imported by the Celery worker to register them."""
 
 from .chat.reminders import tasks as chat_reminders
+from .content import tasks as content
 from .rag.knowledge_graph import tasks as rag_knowledge_graph
 from .stock import tasks as stock
 
-__all__ = ["chat_reminders", "rag_knowledge_graph", "stock"]
+__all__ = ["chat_reminders", "content", "rag_knowledge_graph", "stock"]

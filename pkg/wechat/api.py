@@ -1,5 +1,5 @@
-"""The two calls of WeChat's server API the platform makes: a stable access token and a
-customer-service text message. The base URL is a parameter so a local server can play WeChat."""
+"""The calls of WeChat's server API the platform makes: a stable access token, a
+customer-service text message, and an article's draft and its publication (freepublish). The base URL is a parameter so a local server can play WeChat."""
 
 import json
 from dataclasses import dataclass
@@ -69,3 +69,20 @@ class WeChatApi:
             {"touser": openid, "msgtype": "text", "text": {"content": content}},
             params={"access_token": access_token},
         )
+
+    def add_draft(self, access_token: str, articles: list[dict]) -> str:
+        """POST /cgi-bin/draft/add: a draft of one or more articles; returns its media_id."""
+        data = self._post("/cgi-bin/draft/add", {"articles": articles}, params={"access_token": access_token})
+        media_id = data.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise WeChatApiError(-1, "no media_id in response")
+        return media_id
+
+    def submit_publish(self, access_token: str, media_id: str) -> str:
+        """POST /cgi-bin/freepublish/submit: publishes a draft (WeChat finishes it asynchronously);
+        returns the publish_id."""
+        data = self._post("/cgi-bin/freepublish/submit", {"media_id": media_id}, params={"access_token": access_token})
+        publish_id = data.get("publish_id")
+        if publish_id in (None, ""):
+            raise WeChatApiError(-1, "no publish_id in response")
+        return str(publish_id)

@@ -2,7 +2,8 @@
 
 `FakeWechatApi` is WeChat's server API over real HTTP, in its documented formats: the stable
 access token (`POST /cgi-bin/stable_token`, JSON) and customer-service messages
-(`POST /cgi-bin/message/custom/send?access_token=…`), with WeChat's errcodes. `WechatPusher`
+(`POST /cgi-bin/message/custom/send?access_token=…`), article drafts and their publication
+(`POST /cgi-bin/draft/add`, `POST /cgi-bin/freepublish/submit`), with WeChat's errcodes. `WechatPusher`
 is WeChat's message push: it signs (and in safe mode encrypts) message XML as WeChat does and
 posts it to the webhook through a Flask test client, reading the passive reply back.
 """
@@ -39,6 +40,7 @@ class FakeWechatApi(FakeServer):
         self._lock = threading.Lock()
         # Seconds each stable_token answer takes (to show that concurrent refreshes queue up).
         self.token_delay = 0.0
+        self._init_drafts()
 
     def add_account(self, app_id: str, secret: str, custom_send: bool = True) -> OfficialAccount:
         account = OfficialAccount(app_id, secret, custom_send)
@@ -70,6 +72,8 @@ class FakeWechatApi(FakeServer):
             return self._stable_token(body)
         if request.path == "/cgi-bin/message/custom/send":
             return self._custom_send(request.query.get("access_token", [""])[0], body)
+        if request.path in ("/cgi-bin/draft/add", "/cgi-bin/freepublish/submit"):
+            return self._drafts_route(request.path, request.query.get("access_token", [""])[0], body)
         return Reply(404, b"")
 
     def _stable_token(self, body: dict) -> Reply:
@@ -100,6 +104,65 @@ class FakeWechatApi(FakeServer):
                 return Reply(200, {"errcode": 45002, "errmsg": "content size out of limit"})
             account.sent.append(body)
         return Reply(200, {"errcode": 0, "errmsg": "ok"})
+
+
+    # --- Drafts and publishing (draft/add, freepublish/submit), for AI Stack content ------------
+    # A draft's articles need a cover: a permanent image material of the account (add_material
+    # stands in for uploading one). Published drafts are kept in `published` with their articles.
+
+    def _init_drafts(self) -> None:
+        self.materials: dict[str, str] = {}  # media_id -> app_id
+        self.drafts: dict[str, tuple[str, list[dict]]] = {}  # media_id -> (app_id, articles)
+        self.published: list[dict] = []  # {"app_id", "publish_id", "media_id", "articles"}
+        self._publish_ids = count(2247483647)
+
+    def add_material(self, app_id: str) -> str:
+        media_id = "MATERIAL_" + secrets.token_hex(12)
+        with self._lock:
+            self.materials[media_id] = app_id
+        return media_id
+
+    def published_articles(self, app_id: str) -> list[dict]:
+        with self._lock:
+            return [article for entry in self.published if entry["app_id"] == app_id for article in entry["articles"]]
+
+    def _account_of(self, access_token: str) -> OfficialAccount | None:
+        return next((a for a in self.accounts.values() if access_token and a.token == access_token), None)
+
+    def _drafts_route(self, path: str, access_token: str, body: dict) -> Reply:
+        with self._lock:
+            account = self._account_of(access_token)
+            if account is None:
+                return Reply(200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid or not latest"})
+            if path == "/cgi-bin/draft/add":
+                return self._add_draft(account, body)
+            return self._submit_publish(account, body)
+
+    def _add_draft(self, account: OfficialAccount, body: dict) -> Reply:
+        articles = body.get("articles")
+        if not isinstance(articles, list) or not articles or len(articles) > 8:
+            return Reply(200, {"errcode": 40114, "errmsg": "invalid index value"})
+        for article in articles:
+            if not isinstance(article, dict) or not article.get("title") or not article.get("content"):
+                return Reply(200, {"errcode": 44003, "errmsg": "empty news data"})
+            if len(article["title"]) > 32:
+                return Reply(200, {"errcode": 45003, "errmsg": "title size out of limit"})
+            if len(article["content"]) >= 20000:
+                return Reply(200, {"errcode": 45002, "errmsg": "content size out of limit"})
+            if self.materials.get(article.get("thumb_media_id", "")) != account.app_id:
+                return Reply(200, {"errcode": 40007, "errmsg": "invalid media_id"})
+        media_id = "DRAFT_" + secrets.token_hex(12)
+        self.drafts[media_id] = (account.app_id, articles)
+        return Reply(200, {"media_id": media_id})
+
+    def _submit_publish(self, account: OfficialAccount, body: dict) -> Reply:
+        draft = self.drafts.get(body.get("media_id", ""))
+        if draft is None or draft[0] != account.app_id:
+            return Reply(200, {"errcode": 40007, "errmsg": "invalid media_id"})
+        publish_id = str(next(self._publish_ids))
+        del self.drafts[body["media_id"]]
+        self.published.append({"app_id": account.app_id, "publish_id": publish_id, "media_id": body["media_id"], "articles": draft[1]})
+        return Reply(200, {"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": int(publish_id)})
 
 
 @dataclass

@@ -7,8 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
+
+from internal.aistack.model_calls import ask_structured
 
 ENTITY_TYPES = ("Person", "Company", "Organization", "Product", "Location", "Technology", "Event", "Concept")
 DEFAULT_ENTITY_TYPE = "Concept"
@@ -63,11 +64,7 @@ def extract(llm: BaseChatModel, chunks: list[Chunk], entities: bool, relationshi
     )
     prompt = SYSTEM_PROMPT.format(what=what, types=", ".join(ENTITY_TYPES))
     text = "\n\n".join(f"[chunk {chunk.number}]\n{chunk.content}" for chunk in chunks)
-    structured = llm.with_structured_output(KnowledgeGraphExtraction, method="function_calling")
-    result = structured.invoke([SystemMessage(prompt), HumanMessage(text)])
-    if result is None:
-        raise ValueError("模型没有返回结构化的抽取结果")
-    return result
+    return ask_structured(llm, KnowledgeGraphExtraction, prompt, text)
 
 
 def normalize_name(name: str) -> str:

@@ -1,0 +1,50 @@
+"""Calling the configured model from an AI Stack system: the system's model (else the helper
+model) or 503 SERVICE_UNAVAILABLE, and one structured answer (function calling) from it."""
+
+from typing import TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel
+
+from config import Settings
+from internal.core.language_model.factory import LanguageModelFactory
+from internal.exception import CustomException
+
+from .gateway.errors import ServiceUnavailableException
+
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def configured_model(
+    factory: LanguageModelFactory, settings: Settings, provider: str, model: str, what: str, setting_names: str
+) -> BaseChatModel:
+    """The model named by a system's settings (empty: HELPER_MODEL_PROVIDER / HELPER_MODEL); 503
+    naming `what` and the settings when it is not configured or cannot be built."""
+    provider = provider or settings.agent.helper_model_provider
+    model = model or settings.agent.helper_model
+    try:
+        return factory.create(provider, model)
+    except CustomException as exc:
+        raise ServiceUnavailableException(f"{what}不可用（{setting_names}）：{exc.message}") from None
+
+
+def ask_structured(llm: BaseChatModel, schema: type[Answer], system: str, human: str) -> Answer:
+    """The model's answer as `schema` (one function call); raises whatever the model's client
+    raises, and ValueError when the model answered without the call."""
+    result, _ = ask_structured_or_text(llm, schema, system, human)
+    if result is None:
+        raise ValueError("模型没有返回结构化的结果")
+    return result
+
+
+def ask_structured_or_text(llm: BaseChatModel, schema: type[Answer], system: str, human: str) -> tuple[Answer | None, str]:
+    """The model's answer as `schema`, or None and the text it answered instead (a model that
+    ignored the function, for callers that can use plain text); raises what the client raises."""
+    structured = llm.with_structured_output(schema, method="function_calling", include_raw=True)
+    answer = structured.invoke([SystemMessage(system), HumanMessage(human)])
+    parsed = answer.get("parsed")
+    if isinstance(parsed, schema):
+        return parsed, ""
+    raw = answer.get("raw")
+    return None, raw.text if raw is not None else ""
