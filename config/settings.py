@@ -458,6 +458,18 @@ class AIStackRagSettings(_Group):
     aistack_rag_verify_threshold: float = Field(0.5, ge=0, le=1, description="Confidence at or above which content counts as verified")
 
 
+class AIStackTasksSettings(_Group):
+    """AI Stack's task agent (port 8017): the model that decomposes and runs tasks, how many
+    subtasks a task may have, and how often runs whose worker vanished are looked for."""
+
+    aistack_tasks_model_provider: str = Field("", description="Provider of the model that decomposes and runs tasks; empty: HELPER_MODEL_PROVIDER")
+    aistack_tasks_model: str = Field("", description="That model's name; empty: HELPER_MODEL")
+    aistack_tasks_max_subtasks: int = Field(20, ge=1, le=100, description="Subtasks one decomposition keeps (the model's extra ones are dropped)")
+    aistack_tasks_sweep_interval: float = Field(
+        60.0, gt=0, description="Seconds between sweeps that fail task runs whose worker vanished (Celery beat, or a timer embedded)"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -488,6 +500,7 @@ class Settings(_Group):
     aistack_graph: AIStackGraphSettings = Field(default_factory=AIStackGraphSettings)
     aistack_erp: AIStackErpSettings = Field(default_factory=AIStackErpSettings)
     aistack_rag: AIStackRagSettings = Field(default_factory=AIStackRagSettings)
+    aistack_tasks: AIStackTasksSettings = Field(default_factory=AIStackTasksSettings)
 
     @property
     def is_production(self) -> bool:

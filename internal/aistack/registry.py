@@ -20,6 +20,7 @@ from .gateway.ports import PortDispatcher
 from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .rag.routes import RagRoutes
 from .stock.routes import StockRoutes
+from .task_agent.routes import TaskAgentRoutes
 from .systems import SYSTEMS
 
 # The OAuth2 endpoints browsers call cross-origin for public clients, on every system (the
@@ -33,6 +34,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "erp": [ErpRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
+    "tasks": [TaskAgentRoutes],
 }
 
 

@@ -3,5 +3,6 @@
 from .chat.reminders import tasks as chat_reminders
 from .rag.knowledge_graph import tasks as rag_knowledge_graph
 from .stock import tasks as stock
+from .task_agent import tasks as task_agent
 
-__all__ = ["chat_reminders", "rag_knowledge_graph", "stock"]
+__all__ = ["chat_reminders", "rag_knowledge_graph", "stock", "task_agent"]

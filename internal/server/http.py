@@ -33,7 +33,7 @@ from internal.middleware import AuthMiddleware, RateLimitMiddleware
 from internal.router import Router
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
-from internal.service.task_names import CHECK_STOCK_ORDERS, FIRE_DUE_REMINDERS, SWEEP_INDEXING
+from internal.service.task_names import CHECK_STOCK_ORDERS, FIRE_DUE_REMINDERS, SWEEP_AGENT_TASKS, SWEEP_INDEXING
 from pkg.guarded_http import GuardedHttpClient
 from pkg.sandbox import CodeSandbox
 from pkg.secret_box import SecretBox
@@ -116,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SWEEP_INDEXING: settings.celery.indexing_sweep_interval,
         FIRE_DUE_REMINDERS: settings.aistack_reminders.aistack_reminder_sweep_interval,
         CHECK_STOCK_ORDERS: settings.aistack_stock.stock_order_check_interval,
+        SWEEP_AGENT_TASKS: settings.aistack_tasks.aistack_tasks_sweep_interval,
         SWEEP_GRAPH_BUILDS_TASK: settings.celery.indexing_sweep_interval,
     }
     init_celery(app, settings, periodic)

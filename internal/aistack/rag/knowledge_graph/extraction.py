@@ -10,6 +10,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
+from internal.core.language_model.structured import structured_answer
+
 ENTITY_TYPES = ("Person", "Company", "Organization", "Product", "Location", "Technology", "Event", "Concept")
 DEFAULT_ENTITY_TYPE = "Concept"
 DEFAULT_RELATIONSHIP_TYPE = "RELATED_TO"
@@ -63,11 +65,7 @@ def extract(llm: BaseChatModel, chunks: list[Chunk], entities: bool, relationshi
     )
     prompt = SYSTEM_PROMPT.format(what=what, types=", ".join(ENTITY_TYPES))
     text = "\n\n".join(f"[chunk {chunk.number}]\n{chunk.content}" for chunk in chunks)
-    structured = llm.with_structured_output(KnowledgeGraphExtraction, method="function_calling")
-    result = structured.invoke([SystemMessage(prompt), HumanMessage(text)])
-    if result is None:
-        raise ValueError("模型没有返回结构化的抽取结果")
-    return result
+    return structured_answer(llm, KnowledgeGraphExtraction, [SystemMessage(prompt), HumanMessage(text)])
 
 
 def normalize_name(name: str) -> str:
