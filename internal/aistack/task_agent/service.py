@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from injector import inject
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy import delete, select
 
 from config import Settings
@@ -29,6 +29,8 @@ TASK_ACTIVE = "任务正在执行，请先取消"
 DECOMPOSE_PROMPT = """You plan work. Split the task the user sends into {limit} or fewer concrete, \
 ordered subtasks that together complete it. Give each a short name in the task's language and \
 the hours of work it takes (a number greater than 0). Answer by calling the TaskDecomposition function."""
+
+SUBTASKS = TypeAdapter(list[SubtaskIn])
 
 
 class ProposedSubtask(BaseModel):
@@ -121,9 +123,9 @@ class TaskService(BaseService):
                 logger.warning("Task decomposition failed", exc_info=True)
                 raise ServiceUnavailableException(f"任务分解模型调用失败：{describe_error(exc)}") from None
             try:
-                subtasks = [SubtaskIn.model_validate(item.model_dump()) for item in answer.subtasks]
+                subtasks = SUBTASKS.validate_python([item.model_dump() for item in answer.subtasks])
             except ValidationError as exc:
-                problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+                problem = "; ".join(f"subtasks.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             else:
                 if subtasks:
                     return subtasks[:limit]
