@@ -276,9 +276,10 @@ def test_a_running_task_can_be_cancelled(app, agent, llm):
     cancelled = data_of(agent.post(SYSTEM, f"/api/tasks/{task['task_id']}/cancel"))
     assert cancelled["status"] == "cancelled" and cancelled["error"] == "任务已取消"
     assert [s["status"] for s in cancelled["steps"]] == ["cancelled", "pending"]
-    # The run stops after the model answers: the second step is never started.
-    state = wait_until(app, agent, task["task_id"], lambda s: s["steps"][0]["completed_at"] and s["steps"][0]["output"] is not None, "run to stop")
-    assert state["status"] == "cancelled" and state["steps"][1]["status"] == "pending"
+    # The run stops once the model answers (the step records it stopped); no further step starts.
+    state = wait_until(app, agent, task["task_id"], lambda s: s["steps"][0]["error"], "the run to stop")
+    assert state["steps"][0]["error"] == "任务已取消，这一步在完成前停止", state
+    assert state["status"] == "cancelled" and [s["status"] for s in state["steps"]] == ["cancelled", "pending"]
     assert llm.chat_requests(step(marker, 2)) == []
     assert data_of(agent.delete(SYSTEM, f"/api/tasks/{task['task_id']}"))["deleted"] is True
 

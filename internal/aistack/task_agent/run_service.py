@@ -51,6 +51,7 @@ STEP_PROMPT = """你是任务执行代理，正在逐步完成一个任务。
 请完成这一步并给出这一步的结果。需要计算时调用计算器工具，需要当前时间时调用时间工具。"""
 INTERRUPTED = "任务执行中断（处理它的进程已退出），已完成的步骤已保留，重新执行将从未完成的步骤继续"
 NOT_RUNNING = "任务未在执行"
+STOPPED = "任务已取消，这一步在完成前停止"
 
 
 @dataclass
@@ -230,6 +231,7 @@ class TaskRunService(BaseService):
             if task is None:  # cancelled (or given up) meanwhile: what the step did is kept
                 if step.status == StepStatus.RUNNING.value:
                     step.status, step.completed_at = StepStatus.CANCELLED.value, utcnow()
+                step.error = step.error or STOPPED
                 return False
             step.completed_at = task.heartbeat_at = utcnow()
             if result.status == MessageStatus.NORMAL:
