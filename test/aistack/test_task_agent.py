@@ -137,6 +137,8 @@ def test_another_accounts_task_is_not_found(agent, other_aistack, llm):
     ):
         assert_error(resp, 404, "RESOURCE_NOT_FOUND")
     assert data_of(other_aistack.get(SYSTEM, "/api/tasks")) == []
+    for too_large in (f"/api/tasks/{2**31}", f"/api/tasks/{2**63}/monitor"):
+        assert_error(agent.get(SYSTEM, too_large), 404, "RESOURCE_NOT_FOUND")
     assert data_of(agent.get(SYSTEM, path))["name"] == task["name"]
 
 

@@ -32,6 +32,9 @@ class TaskStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
+# Ids are INTEGER columns: a larger one in a URL names no task (PostgreSQL would refuse to compare).
+MAX_ID = 2**31 - 1
+
 ACTIVE_STATUSES = (TaskStatus.QUEUED.value, TaskStatus.RUNNING.value)
 
 

@@ -268,9 +268,11 @@ class TaskRunService(BaseService):
                 step.status, step.error, step.completed_at = StepStatus.FAILED.value, error[:2000], now
 
     def _locked(self, account_id: uuid.UUID, task_id: int) -> AgentTask:
+        self.tasks.get(account_id, task_id)  # raises the not-found
         task = self.db.session.scalar(
-            select(AgentTask).where(AgentTask.id == task_id, AgentTask.account_id == account_id).with_for_update()
+            select(AgentTask)
+            .where(AgentTask.id == task_id, AgentTask.account_id == account_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)  # the rows as they are once locked
         )
-        if task is None:
-            self.tasks.get(account_id, task_id)  # raises the not-found
         return task

@@ -9,7 +9,7 @@ from internal.aistack.gateway.envelope import iso
 from internal.aistack.gateway.listing import ListSpec, Order
 from internal.schema.common import JsonInt, RequestModel, trimmed
 
-from .models import AgentSubtask, AgentTask, StepStatus, TaskPriority, TaskStatus
+from .models import MAX_ID, AgentSubtask, AgentTask, StepStatus, TaskPriority, TaskStatus
 
 Time = Annotated[datetime | None, PlainSerializer(iso, return_type=str | None)]
 MAX_HOURS = 10000.0
@@ -40,7 +40,7 @@ class SubtaskIn(BaseModel):
 
 class DecomposeReq(RequestModel):
     task: trimmed(2000, 1)
-    task_id: JsonInt | None = Field(None, ge=1, description="存储为该任务的子任务（替换原有子任务）")
+    task_id: JsonInt | None = Field(None, ge=1, le=MAX_ID, description="存储为该任务的子任务（替换原有子任务）")
 
 
 class SubtaskResp(BaseModel):

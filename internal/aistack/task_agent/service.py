@@ -19,7 +19,7 @@ from internal.exception import NotFoundException
 from internal.service.base_service import BaseService
 
 from .model import TaskModels
-from .models import ACTIVE_STATUSES, PRIORITY_RANK, AgentSubtask, AgentTask, TaskPriority
+from .models import ACTIVE_STATUSES, MAX_ID, PRIORITY_RANK, AgentSubtask, AgentTask, TaskPriority, TaskStatus
 from .schemas import TASK_LIST, DecomposeReq, DecomposeResp, SubtaskIn, SubtaskResp, TaskReq, TaskUpdateReq
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ class TaskService(BaseService):
         return paginate(self.db.session, stmt, query, tiebreak=AgentTask.id)
 
     def get(self, account_id: uuid.UUID, task_id: int) -> AgentTask:
+        if not 0 < task_id <= MAX_ID:
+            raise NotFoundException(TASK_NOT_FOUND)
         task = self.db.session.scalar(select(AgentTask).where(AgentTask.id == task_id, AgentTask.account_id == account_id))
         if task is None:
             raise NotFoundException(TASK_NOT_FOUND)
@@ -147,5 +149,5 @@ class TaskService(BaseService):
             for position, subtask in enumerate(subtasks, start=1):
                 self.db.session.add(AgentSubtask(task_id=task_id, account_id=account_id, position=position,
                                                  name=subtask.name, estimated_hours=subtask.estimated_hours))  # fmt: skip
-            task.status, task.result, task.error = "pending", "", ""
+            task.status, task.result, task.error = TaskStatus.PENDING.value, "", ""
             task.started_at = task.completed_at = None
