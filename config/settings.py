@@ -468,6 +468,18 @@ class AIStackContentSettings(_Group):
     aistack_content_wechat_timeout: float = Field(10.0, gt=0, le=120, description="Seconds one call of WeChat's draft and publish API may take")
 
 
+class AIStackTasksSettings(_Group):
+    """AI Stack's task agent (port 8017): the model that decomposes and runs tasks, how many
+    subtasks a task may have, and how often runs whose worker vanished are looked for."""
+
+    aistack_tasks_model_provider: str = Field("", description="Provider of the model that decomposes and runs tasks; empty: HELPER_MODEL_PROVIDER")
+    aistack_tasks_model: str = Field("", description="That model's name; empty: HELPER_MODEL")
+    aistack_tasks_max_subtasks: int = Field(20, ge=1, le=100, description="Subtasks one decomposition keeps (the model's extra ones are dropped)")
+    aistack_tasks_sweep_interval: float = Field(
+        60.0, gt=0, description="Seconds between sweeps that fail task runs whose worker vanished (Celery beat, or a timer embedded)"
+    )
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -499,6 +511,7 @@ class Settings(_Group):
     aistack_erp: AIStackErpSettings = Field(default_factory=AIStackErpSettings)
     aistack_rag: AIStackRagSettings = Field(default_factory=AIStackRagSettings)
     aistack_content: AIStackContentSettings = Field(default_factory=AIStackContentSettings)
+    aistack_tasks: AIStackTasksSettings = Field(default_factory=AIStackTasksSettings)
 
     @property
     def is_production(self) -> bool:

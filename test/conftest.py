@@ -22,6 +22,7 @@ from config import Profile, Settings
 from config.settings import (
     AIStackContentSettings,
     AIStackErpSettings,
+    AIStackTasksSettings,
     AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
@@ -85,6 +86,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "aistack": AIStackSettings(_env_file=None),
         "aistack_erp": AIStackErpSettings(_env_file=None),
         "aistack_content": AIStackContentSettings(_env_file=None),
+        "aistack_tasks": AIStackTasksSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from config import Settings
 from internal.core.language_model.factory import LanguageModelFactory
+from internal.core.language_model.structured import structured_answer, structured_or_text
 from internal.exception import CustomException
 
 from .gateway.errors import ServiceUnavailableException
@@ -32,19 +33,9 @@ def configured_model(
 def ask_structured(llm: BaseChatModel, schema: type[Answer], system: str, human: str) -> Answer:
     """The model's answer as `schema` (one function call); raises whatever the model's client
     raises, and ValueError when the model answered without the call."""
-    result, _ = ask_structured_or_text(llm, schema, system, human)
-    if result is None:
-        raise ValueError("模型没有返回结构化的结果")
-    return result
+    return structured_answer(llm, schema, [SystemMessage(system), HumanMessage(human)])
 
 
 def ask_structured_or_text(llm: BaseChatModel, schema: type[Answer], system: str, human: str) -> tuple[Answer | None, str]:
-    """The model's answer as `schema`, or None and the text it answered instead (a model that
-    ignored the function, for callers that can use plain text); raises what the client raises."""
-    structured = llm.with_structured_output(schema, method="function_calling", include_raw=True)
-    answer = structured.invoke([SystemMessage(system), HumanMessage(human)])
-    parsed = answer.get("parsed")
-    if isinstance(parsed, schema):
-        return parsed, ""
-    raw = answer.get("raw")
-    return None, raw.text if raw is not None else ""
+    """The model's answer as `schema`, or None and the text it answered instead."""
+    return structured_or_text(llm, schema, [SystemMessage(system), HumanMessage(human)])

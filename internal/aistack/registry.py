@@ -21,6 +21,7 @@ from .gateway.ports import PortDispatcher
 from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .rag.routes import RagRoutes
 from .stock.routes import StockRoutes
+from .task_agent.routes import TaskAgentRoutes
 from .systems import SYSTEMS
 
 # The OAuth2 endpoints browsers call cross-origin for public clients, on every system (the
@@ -35,6 +36,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
     "content": [ContentRoutes],
+    "tasks": [TaskAgentRoutes],
 }
 
 

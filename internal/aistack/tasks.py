@@ -4,5 +4,6 @@ from .chat.reminders import tasks as chat_reminders
 from .content import tasks as content
 from .rag.knowledge_graph import tasks as rag_knowledge_graph
 from .stock import tasks as stock
+from .task_agent import tasks as task_agent
 
-__all__ = ["chat_reminders", "content", "rag_knowledge_graph", "stock"]
+__all__ = ["chat_reminders", "content", "rag_knowledge_graph", "stock", "task_agent"]

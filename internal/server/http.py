@@ -33,7 +33,13 @@ from internal.middleware import AuthMiddleware, RateLimitMiddleware
 from internal.router import Router
 from internal.schema.upload_file import MAX_UPLOAD_SIZE
 from internal.service.builtin_app_service import BuiltinAppService
-from internal.service.task_names import CHECK_STOCK_ORDERS, FIRE_DUE_REMINDERS, PUBLISH_DUE_CONTENT, SWEEP_INDEXING
+from internal.service.task_names import (
+    CHECK_STOCK_ORDERS,
+    FIRE_DUE_REMINDERS,
+    PUBLISH_DUE_CONTENT,
+    SWEEP_AGENT_TASKS,
+    SWEEP_INDEXING,
+)
 from pkg.guarded_http import GuardedHttpClient
 from pkg.sandbox import CodeSandbox
 from pkg.secret_box import SecretBox
@@ -117,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         FIRE_DUE_REMINDERS: settings.aistack_reminders.aistack_reminder_sweep_interval,
         CHECK_STOCK_ORDERS: settings.aistack_stock.stock_order_check_interval,
         PUBLISH_DUE_CONTENT: settings.aistack_content.aistack_content_publish_interval,
+        SWEEP_AGENT_TASKS: settings.aistack_tasks.aistack_tasks_sweep_interval,
         SWEEP_GRAPH_BUILDS_TASK: settings.celery.indexing_sweep_interval,
     }
     init_celery(app, settings, periodic)

@@ -6,9 +6,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from internal.aistack.systems import SYSTEMS
+from internal.aistack.systems import SYSTEMS, SYSTEMS_BY_NAME
 from test.api.test_openapi_fuzz import CHECKS, EXAMPLES_PER_OPERATION
 from test.conftest import PASSWORD, create_member
+from test.fakes.openai_server import ChatReply, ToolCall
 
 from .client import issue_token
 
@@ -28,9 +29,28 @@ def fuzz_token(app, client, llm):
     return issue_token(client, member.email, PASSWORD)
 
 
+# Structured answers the fake model does not improvise (it echoes text when unscripted), for the
+# systems whose operations need one: (function the request forces, its arguments).
+STRUCTURED_ANSWERS = {
+    "tasks": ("TaskDecomposition", {"subtasks": [{"name": "需求分析", "estimated_hours": 8}]}),
+}
+
+
+@pytest.fixture
+def structured_answers(aistack_schema, llm):
+    port_url = aistack_schema.raw_schema["servers"][0]["url"]
+    for name, (function, args) in STRUCTURED_ANSWERS.items():
+        if port_url.endswith(f":{SYSTEMS_BY_NAME[name].port}"):
+
+            def forces(body, function=function):
+                return any(tool.get("function", {}).get("name") == function for tool in body.get("tools") or [])
+
+            llm.script_chat(forces, *[ChatReply(tool_calls=[ToolCall(function, args)]) for _ in range(50)])
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_no_operation_answers_a_server_error_or_breaks_its_documentation(case, fuzz_token):
+def test_no_operation_answers_a_server_error_or_breaks_its_documentation(case, fuzz_token, structured_answers):
     # The document's first server is the system's own port: the request goes there.
     port_url = case.operation.schema.raw_schema["servers"][0]["url"]
     case.call_and_validate(base_url=port_url, headers={"Authorization": f"Bearer {fuzz_token}"}, checks=CHECKS)
