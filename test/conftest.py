@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 from config import Profile, Settings
 from config.settings import (
     AIStackErpSettings,
+    AIStackLearningSettings,
     AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
@@ -83,6 +84,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "assistant_agent": AssistantAgentSettings(_env_file=None),
         "aistack": AIStackSettings(_env_file=None),
         "aistack_erp": AIStackErpSettings(_env_file=None),
+        "aistack_learning": AIStackLearningSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -162,6 +164,8 @@ def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI, fake_wechat
         # Every AI Stack test signs in from 127.0.0.1: the per-caller limit has its own tests
         # (test/aistack/test_gateway.py) on an app of their own.
         "aistack": AIStackSettings(_env_file=None, aistack_rate_limit="100000/minute"),
+        # Retraining submits its data set to the fake model's fine-tuning API.
+        "aistack_learning": AIStackLearningSettings(_env_file=None, aistack_learning_finetune_provider="openai"),
         # The fake model's key must not switch knowledge bases to its (hashed) embeddings.
         "embeddings": EmbeddingSettings(_env_file=None, embedding_provider=EmbeddingProvider.LOCAL),
         # API tests call local fakes on 127.0.0.1 only; other loopback addresses stay refused.

@@ -5,10 +5,11 @@ from .auth.oauth2 import models as oauth2_models
 from .chat import models as chat_models
 from .chat.reminders import models as reminder_models
 from .erp import models as erp_models
+from .learning import models as learning_models
 from .rag import models as rag_models
 from .rag.knowledge_graph import models as knowledge_graph_models
 from .stock import models as stock_models
 
 __all__ = [
-    "chat_models", "erp_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "stock_models",
+    "chat_models", "erp_models", "learning_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "stock_models",
 ]  # fmt: skip

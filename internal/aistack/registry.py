@@ -17,6 +17,7 @@ from .erp.routes import ErpRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
+from .learning.routes import LearningRoutes
 from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .rag.routes import RagRoutes
 from .stock.routes import StockRoutes
@@ -33,6 +34,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "erp": [ErpRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
+    "learning": [LearningRoutes],
 }
 
 
