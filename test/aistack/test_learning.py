@@ -130,11 +130,13 @@ def _advice(topics: list[tuple[int, str, str]]) -> ChatReply:
 
 
 def test_improvements_come_from_the_model_with_their_evidence(learner, llm):
-    assert data_of(learner.get("learning", "/api/learning/improvements")) == {"improvements": [], "analyzed_patterns": 0}
+    assert data_of(learner.get("learning", "/api/learning/improvements")) == {
+        "improvements": [], "analyzed_patterns": 0, "method": "model", "model_error": None
+    }  # fmt: skip
     ids = _two_topics(learner)
     llm.script_chat(RETURNS[0], _advice([(1, "回答没有给出退货步骤", "在提示词中加入退货流程说明")]))
     data = data_of(learner.get("learning", "/api/learning/improvements"))
-    assert data["analyzed_patterns"] == 1  # the password topic has no negative feedback
+    assert (data["analyzed_patterns"], data["method"]) == (1, "model")  # the password topic has no negative feedback
     [improvement] = data["improvements"]
     assert improvement["suggestion"] == "在提示词中加入退货流程说明" and improvement["problem"] == "回答没有给出退货步骤"
     assert sorted(improvement["evidence"]) == sorted(ids["negative"])
@@ -144,9 +146,12 @@ def test_improvements_come_from_the_model_with_their_evidence(learner, llm):
     assert request["tools"][0]["function"]["name"] == "ImprovementAdvice"
     assert "请联系客服" in conversation_text(request) and PASSWORDS[0] not in conversation_text(request)
 
-    # A model that fails is a clear 503, not a 500.
+    # A model that fails: plain suggestions from the topic's figures, the same evidence.
     llm.fail_next("POST /v1/chat/completions", 500, "boom")
-    assert_error(learner.get("learning", "/api/learning/improvements"), 503, "SERVICE_UNAVAILABLE")
+    data = data_of(learner.get("learning", "/api/learning/improvements"))
+    assert data["method"] == "heuristic" and "boom" in data["model_error"]
+    [plain] = data["improvements"]
+    assert sorted(plain["evidence"]) == sorted(ids["negative"]) and "2条回答收到负面反馈" in plain["problem"]
 
 
 def test_without_a_model_improvements_and_retraining_are_unavailable(app, learner):

@@ -1,6 +1,8 @@
 """Improvement suggestions: the topics with most negative feedback, their negatively rated
 interactions shown to the model, which answers one problem and suggestion per topic; the
-evidence is those interactions' ids (ours, not the model's)."""
+evidence is those interactions' ids (ours, not the model's). No model configured is 503; a
+configured model that fails or does not answer in shape gives way to a plain suggestion per
+topic built from its keywords and figures (`method` "heuristic", `model_error` says why)."""
 
 import logging
 import uuid
@@ -10,7 +12,6 @@ from injector import inject
 from pydantic import BaseModel, Field
 
 from config import Settings
-from internal.aistack.gateway.errors import ServiceUnavailableException
 from internal.aistack.structured_model import ask_structured, configured_model
 from internal.core.agent.agent_runner import describe_error
 from internal.core.language_model.factory import LanguageModelFactory
@@ -61,13 +62,15 @@ class ImprovementService:
         disliked.sort(key=lambda topic: (-len(topic.rated(Feedback.NEGATIVE)), -len(topic.rated(Feedback.NEGATIVE)) / len(topic.members)))
         chosen = disliked[: config.aistack_learning_improvement_clusters]
         if not chosen:
-            return ImprovementsResp(improvements=[], analyzed_patterns=0)
+            return ImprovementsResp(improvements=[], analyzed_patterns=0, method="model")
+        method, model_error = "model", None
         try:
             advice = ask_structured(llm, ImprovementAdvice, IMPROVE_PROMPT, _describe(chosen))
+            by_topic = {entry.topic: entry for entry in advice.topics if entry.suggestion.strip()}
         except Exception as exc:
-            logger.warning("Improvement suggestions failed", exc_info=True)
-            raise ServiceUnavailableException(f"改进建议模型调用失败：{describe_error(exc)}") from None
-        by_topic = {entry.topic: entry for entry in advice.topics if entry.suggestion.strip()}
+            logger.warning("Improvement suggestions by the model failed; suggesting from the figures", exc_info=True)
+            method, model_error = "heuristic", f"改进建议模型调用失败：{describe_error(exc)}"
+            by_topic = {number: _plain_advice(number, topic) for number, topic in enumerate(chosen, start=1)}
         improvements = []
         for number, topic in enumerate(chosen, start=1):
             entry = by_topic.get(number)
@@ -85,7 +88,16 @@ class ImprovementService:
                     evidence=[member.id for member in topic.rated(Feedback.NEGATIVE)],
                 )
             )
-        return ImprovementsResp(improvements=improvements, analyzed_patterns=len(chosen))
+        return ImprovementsResp(improvements=improvements, analyzed_patterns=len(chosen), method=method, model_error=model_error)
+
+
+def _plain_advice(number: int, topic: Topic) -> TopicAdvice:
+    negatives, size = len(topic.rated(Feedback.NEGATIVE)), len(topic.members)
+    return TopicAdvice(
+        topic=number,
+        problem=f"「{topic.label}」相关的{size}条交互中有{negatives}条回答收到负面反馈",
+        suggestion=f"检查这些交互的回答，为「{topic.label}」类问题补充准确、具体的知识，或在提示词中加入处理这类问题的说明",
+    )
 
 
 def _describe(topics: list[Topic]) -> str:

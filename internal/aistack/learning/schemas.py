@@ -83,6 +83,8 @@ class Improvement(BaseModel):
 class ImprovementsResp(BaseModel):
     improvements: list[Improvement]
     analyzed_patterns: int
+    method: Literal["model", "heuristic"] = Field(description="heuristic: the model failed; suggestions from the topics' figures")
+    model_error: str | None = None
 
 
 class RetrainReq(RequestModel):
