@@ -12,7 +12,8 @@ from langchain_core.language_models import BaseChatModel
 from sqlalchemy import and_, or_, select
 
 from config import Settings
-from internal.aistack.gateway.errors import ServiceUnavailableException, invalid_input
+from internal.aistack.gateway.errors import invalid_input
+from internal.aistack.structured_model import configured_model
 from internal.core.agent.agent_runner import describe_error
 from internal.core.language_model.factory import LanguageModelFactory
 from internal.exception import CustomException, NotFoundException
@@ -243,12 +244,8 @@ class KnowledgeGraphService(BaseService):
 
     def _extraction_model(self) -> BaseChatModel:
         """The configured extraction model (else the helper model); 503 when it cannot be called."""
-        graph, agent = self.settings.aistack_graph, self.settings.agent
-        provider = graph.aistack_graph_model_provider or agent.helper_model_provider
-        model = graph.aistack_graph_model or agent.helper_model
-        try:
-            return self.model_factory.create(provider, model)
-        except CustomException as exc:
-            raise ServiceUnavailableException(
-                f"知识图谱的抽取模型不可用（AISTACK_GRAPH_MODEL_PROVIDER、AISTACK_GRAPH_MODEL）：{exc.message}"
-            ) from None
+        graph = self.settings.aistack_graph
+        return configured_model(
+            self.settings, self.model_factory, graph.aistack_graph_model_provider, graph.aistack_graph_model,
+            "知识图谱的抽取模型", "AISTACK_GRAPH_MODEL_PROVIDER、AISTACK_GRAPH_MODEL",
+        )  # fmt: skip
