@@ -6,10 +6,14 @@ set, evaluation of an improved prompt, submission to the fake model's fine-tunin
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from config import Settings
+from internal.aistack.learning.models import RetrainJob
+from internal.aistack.learning.retrain_service import RetrainService
+from internal.extension.database import db, utcnow
 from test.aistack.client import AIStackClient, assert_error, data_of, issue_token
 from test.api.knowledge_base import wait_for
 from test.conftest import create_member
@@ -241,3 +245,23 @@ def test_a_refused_submission_fails_the_job_and_keeps_its_artefacts(app, learner
     done = _wait_for_job(app, learner, started["job_id"])
     assert done["status"] == "failed" and "quota exhausted" in done["error"], done
     assert done["evaluation"]["holdout_size"] == 1 and done["dataset_url"] and done["fine_tune"] is None
+
+
+def test_jobs_whose_worker_is_gone_are_failed_by_the_sweep(app, learner):
+    """A job left `running` (its worker died) or `pending` (the embedded queue went with a
+    restart) long ago is failed by the periodic sweep; a recent one is left alone."""
+    with app.app_context():
+        long_ago = utcnow() - timedelta(days=1)
+        rows = [
+            RetrainJob(account_id=learner.member.id, model_type="response_generator", status="running", updated_at=long_ago),
+            RetrainJob(account_id=learner.member.id, model_type="response_generator", status="pending", updated_at=long_ago),
+            RetrainJob(account_id=learner.member.id, model_type="response_generator", status="running"),
+        ]
+        db.session.add_all(rows)
+        db.session.commit()
+        ids = [str(row.id) for row in rows]
+        app.extensions["injector"].get(RetrainService).sweep_stale_jobs()
+        db.session.remove()
+    states = [data_of(learner.get("learning", f"/api/learning/retrain/{job_id}")) for job_id in ids]
+    assert [state["status"] for state in states] == ["failed", "failed", "running"]
+    assert "中断" in states[0]["error"] and states[0]["dataset_url"] is None

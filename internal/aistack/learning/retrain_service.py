@@ -9,6 +9,7 @@ import logging
 import math
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from injector import inject
@@ -16,7 +17,7 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from config import Settings
 from internal.aistack.gateway.errors import invalid_input
@@ -38,6 +39,10 @@ from .schemas import RetrainReq
 logger = logging.getLogger(__name__)
 
 RETRAIN_TASK = "internal.aistack.learning.tasks.run_retrain_job"
+SWEEP_RETRAIN_JOBS_TASK = "internal.aistack.learning.tasks.sweep_retrain_jobs"
+# A queued job nobody started after this many times a running job's silence limit is lost (the
+# embedded queue lives in memory; a restart drops it).
+PENDING_PATIENCE = 10
 JOB_NOT_FOUND = "重训练任务不存在"
 EXAMPLES_SHOWN = 10
 SHOWN_CHARS = 600
@@ -98,6 +103,29 @@ class RetrainService(BaseService):
             message = exc.message if isinstance(exc, CustomException) else str(exc) if isinstance(exc, FineTuningError) else describe_error(exc)
             self._update(job_id, status=RetrainStatus.FAILED.value, error=f"重训练失败：{message}"[:2000], completed_at=utcnow())
 
+    def sweep_stale_jobs(self) -> None:
+        """Fail the jobs whose worker is gone: running ones silent for longer than a model
+        request and a broker redelivery take, queued ones never started long after. The caller
+        starts another; nothing outside the job's row was written."""
+        silence = self.settings.providers.llm_request_timeout + self.settings.celery.celery_visibility_timeout
+        now = utcnow()
+        stale = self.db.session.scalars(
+            select(RetrainJob).where(
+                or_(
+                    and_(RetrainJob.status == RetrainStatus.RUNNING.value, RetrainJob.updated_at < now - timedelta(seconds=silence)),
+                    and_(
+                        RetrainJob.status == RetrainStatus.PENDING.value,
+                        RetrainJob.updated_at < now - timedelta(seconds=silence * PENDING_PATIENCE),
+                    ),
+                )
+            )
+        ).all()
+        for job in stale:
+            job.status = RetrainStatus.FAILED.value
+            job.error = "重训练中断（处理它的进程已退出），请重新发起"
+            job.completed_at = now
+        self.db.session.commit()
+
     def _run(self, job: RetrainJob) -> None:
         job_id, account_id, model_type = job.id, job.account_id, job.model_type
         config = self.settings.aistack_learning
@@ -120,7 +148,7 @@ class RetrainService(BaseService):
         improved_prompt = improved.system_prompt.strip() or base_prompt
         self._update(job_id, stage="evaluating", improved_prompt=improved_prompt)
 
-        evaluation = self._evaluate(llm, base_prompt, improved_prompt, holdout)
+        evaluation = self._evaluate(job_id, llm, base_prompt, improved_prompt, holdout)
         evaluation["rationale"] = improved.rationale
         chosen = improved_prompt if evaluation["prompt_improved"] else base_prompt
         dataset = chat_jsonl(chosen, training)
@@ -133,9 +161,13 @@ class RetrainService(BaseService):
             fine_tune = self.fine_tuning.submit(endpoint, dataset, f"{model_type}-{job_id}.jsonl", model_type.replace("_", "-")[:18])
         self._update(job_id, status=RetrainStatus.COMPLETED.value, stage="done", fine_tune=fine_tune, completed_at=utcnow())
 
-    def _evaluate(self, llm: BaseChatModel, base_prompt: str, improved_prompt: str, holdout: list[InteractionText]) -> dict:
-        cases = []
+    def _evaluate(
+        self, job_id: uuid.UUID, llm: BaseChatModel, base_prompt: str, improved_prompt: str, holdout: list[InteractionText]
+    ) -> dict:
+        cases: list[dict] = []
         for example in holdout:
+            # Progress on the row (and a sign of life for the sweep) before each case.
+            self._update(job_id, evaluation={"holdout_size": len(holdout), "evaluated": len(cases)})
             answers = [_answer(llm, prompt, example.user_input) for prompt in (base_prompt, improved_prompt)]
             vectors = _unit(np.asarray(self.embeddings.embed_documents([example.system_response, *answers])))
             baseline, improved = (float(vectors[0] @ vectors[k]) for k in (1, 2))
