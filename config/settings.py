@@ -480,6 +480,23 @@ class AIStackTasksSettings(_Group):
     )
 
 
+class AIStackLearningSettings(_Group):
+    """AI Stack's self-learning system (port 8019): how interactions are clustered, the model that
+    suggests improvements and writes the improved prompt, and the provider fine-tuning goes to."""
+
+    aistack_learning_model_provider: str = Field("", description="Provider of the model that suggests improvements and prompts; empty: HELPER_MODEL_PROVIDER")
+    aistack_learning_model: str = Field("", description="That model's name; empty: HELPER_MODEL")
+    aistack_learning_max_interactions: int = Field(500, ge=10, le=5000, description="Newest interactions of an account clustered into patterns")
+    aistack_learning_cluster_similarity: float = Field(0.55, gt=0, lt=1, description="Similarity (embeddings and keywords) at which an interaction joins a topic")
+    aistack_learning_improvement_clusters: int = Field(3, ge=1, le=20, description="Topics with most negative feedback the model suggests improvements for")
+    aistack_learning_min_examples: int = Field(3, ge=2, description="Positively rated interactions a retraining needs (some are held out to evaluate)")
+    aistack_learning_holdout_share: float = Field(0.2, gt=0, lt=1, description="Share of positively rated interactions held out to evaluate the improved prompt")
+    aistack_learning_max_evaluations: int = Field(20, ge=1, le=200, description="Held-out interactions one evaluation answers (two model calls each)")
+    aistack_learning_base_prompt: str = Field("你是一个乐于助人的AI助手。", min_length=1, description="The system prompt the improved prompt is compared with")
+    aistack_learning_finetune_provider: str = Field("", description="Provider whose OpenAI-compatible /files and /fine_tuning/jobs receive the data set; empty: none, the data set is only built")
+    aistack_learning_finetune_model: str = Field("gpt-4o-mini-2024-07-18", min_length=1, description="Base model a fine-tuning job trains")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -512,6 +529,7 @@ class Settings(_Group):
     aistack_rag: AIStackRagSettings = Field(default_factory=AIStackRagSettings)
     aistack_content: AIStackContentSettings = Field(default_factory=AIStackContentSettings)
     aistack_tasks: AIStackTasksSettings = Field(default_factory=AIStackTasksSettings)
+    aistack_learning: AIStackLearningSettings = Field(default_factory=AIStackLearningSettings)
 
     @property
     def is_production(self) -> bool:

@@ -23,6 +23,7 @@ from config.settings import (
     AIStackContentSettings,
     AIStackErpSettings,
     AIStackTasksSettings,
+    AIStackLearningSettings,
     AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
@@ -87,6 +88,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "aistack_erp": AIStackErpSettings(_env_file=None),
         "aistack_content": AIStackContentSettings(_env_file=None),
         "aistack_tasks": AIStackTasksSettings(_env_file=None),
+        "aistack_learning": AIStackLearningSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -166,6 +168,8 @@ def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI, fake_wechat
         # Every AI Stack test signs in from 127.0.0.1: the per-caller limit has its own tests
         # (test/aistack/test_gateway.py) on an app of their own.
         "aistack": AIStackSettings(_env_file=None, aistack_rate_limit="100000/minute"),
+        # Retraining submits its data set to the fake model's fine-tuning API.
+        "aistack_learning": AIStackLearningSettings(_env_file=None, aistack_learning_finetune_provider="openai"),
         # The fake model's key must not switch knowledge bases to its (hashed) embeddings.
         "embeddings": EmbeddingSettings(_env_file=None, embedding_provider=EmbeddingProvider.LOCAL),
         # API tests call local fakes on 127.0.0.1 only; other loopback addresses stay refused.

@@ -18,6 +18,7 @@ from .erp.routes import ErpRoutes
 from .gateway.docs import register_docs
 from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
+from .learning.routes import LearningRoutes
 from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .rag.routes import RagRoutes
 from .stock.routes import StockRoutes
@@ -37,6 +38,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "stock": [StockRoutes],
     "content": [ContentRoutes],
     "tasks": [TaskAgentRoutes],
+    "learning": [LearningRoutes],
 }
 
 

@@ -2,8 +2,9 @@
 
 from .chat.reminders import tasks as chat_reminders
 from .content import tasks as content
+from .learning import tasks as learning
 from .rag.knowledge_graph import tasks as rag_knowledge_graph
 from .stock import tasks as stock
 from .task_agent import tasks as task_agent
 
-__all__ = ["chat_reminders", "content", "rag_knowledge_graph", "stock", "task_agent"]
+__all__ = ["chat_reminders", "content", "learning", "rag_knowledge_graph", "stock", "task_agent"]

@@ -9,6 +9,7 @@ from injector import Binder, Injector, Module
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Settings
+from internal.aistack.learning.retrain_service import SWEEP_RETRAIN_JOBS_TASK
 from internal.aistack.rag.knowledge_graph.service import SWEEP_GRAPH_BUILDS_TASK
 from internal.aistack.registry import OAUTH2_BROWSER_ENDPOINTS, register_aistack
 from internal.aistack.stock.market import MarketData, create_market_data
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         PUBLISH_DUE_CONTENT: settings.aistack_content.aistack_content_publish_interval,
         SWEEP_AGENT_TASKS: settings.aistack_tasks.aistack_tasks_sweep_interval,
         SWEEP_GRAPH_BUILDS_TASK: settings.celery.indexing_sweep_interval,
+        SWEEP_RETRAIN_JOBS_TASK: settings.celery.indexing_sweep_interval,
     }
     init_celery(app, settings, periodic)
 

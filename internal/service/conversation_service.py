@@ -50,15 +50,20 @@ class ConversationService(BaseService):
         return conversation
 
     def get_own_message(
-        self, account_id: uuid.UUID, message_id: uuid.UUID, not_found: str = MESSAGE_NOT_FOUND
+        self,
+        account_id: uuid.UUID,
+        message_id: uuid.UUID,
+        not_found: str = MESSAGE_NOT_FOUND,
+        more_channels: tuple[str, ...] = (),
     ) -> Message:
         """A non-deleted message of the account's own debug, web app or assistant conversations
-        (the rule of §8.2 and §16.2); missing, deleted and foreign look the same."""
+        (the rule of §8.2 and §16.2), or of `more_channels`; missing, deleted and foreign look
+        the same."""
         message = self.db.session.scalar(
             select(Message).where(
                 Message.id == message_id,
                 Message.created_by == account_id,
-                Message.invoke_from.in_((*ACCOUNT_CHANNELS, InvokeFrom.ASSISTANT_AGENT)),
+                Message.invoke_from.in_((*ACCOUNT_CHANNELS, InvokeFrom.ASSISTANT_AGENT, *more_channels)),
                 Message.is_deleted.is_(False),
             )
         )

@@ -12,6 +12,8 @@ Implemented:
   of <file name>". `transcriptions()` returns the parsed uploads.
 - POST /v1/audio/speech (JSON `model`, `input`, `voice`): streams a real MP3 (a tone whose pitch
   depends on the input, `speech_audio(input)`) in chunks of `speech_chunk_bytes`.
+- POST /v1/files (purpose fine-tune, a chat JSONL checked line by line) and POST
+  /v1/fine_tuning/jobs ({training_file, model}): see the fine-tuning block at the end of the class.
 """
 
 import base64
@@ -211,6 +213,7 @@ class FakeOpenAI(FakeServer):
         self._transcriptions: list[Transcription] = []
         self._speech_audio: dict[str, bytes] = {}
         self.speech_chunk_bytes = 1000
+        self._init_fine_tuning()
 
     @property
     def api_base(self) -> str:
@@ -410,6 +413,63 @@ class FakeOpenAI(FakeServer):
                         self._chat_scripts.remove(script)
                     return reply
         return None
+
+    # -- fine-tuning (AI Stack self-learning's retraining) ----------------------------------
+    # Files uploaded for fine-tuning and the jobs created from them, kept in memory.
+
+    def _init_fine_tuning(self) -> None:
+        self._fine_tuning_lock = threading.Lock()
+        self.fine_tuning_files: dict[str, dict] = {}  # file id -> {filename, purpose, lines}
+        self.fine_tuning_jobs: list[dict] = []  # the job objects answered, in creation order
+        self.routes["POST /v1/files"] = self.upload_file
+        self.routes["POST /v1/fine_tuning/jobs"] = self.create_fine_tuning_job
+
+    def upload_file(self, request: RecordedRequest) -> Reply:
+        fields, files = _multipart(request)
+        if "file" not in files:
+            return Reply(400, error_body("you must provide a file", param="file"))
+        if fields.get("purpose") != "fine-tune":
+            return Reply(400, error_body("the fake only takes purpose fine-tune", param="purpose"))
+        filename, _, data = files["file"]
+        lines = []
+        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+            try:
+                example = json.loads(line)
+                roles = [message["role"] for message in example["messages"]]
+                assert "assistant" in roles and all(isinstance(m["content"], str) for m in example["messages"])
+            except (ValueError, KeyError, TypeError, AssertionError):
+                return Reply(400, error_body(f"Invalid file format: line {number} is not a chat example", param="file"))
+            lines.append(example)
+        if not lines:
+            return Reply(400, error_body("Invalid file format: the file is empty", param="file"))
+        file_id = f"file-{uuid.uuid4().hex[:24]}"
+        with self._fine_tuning_lock:
+            self.fine_tuning_files[file_id] = {"filename": filename, "purpose": "fine-tune", "lines": lines}
+        body = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()), "filename": filename, "purpose": "fine-tune"}
+        return Reply(200, body)
+
+    def create_fine_tuning_job(self, request: RecordedRequest) -> Reply:
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not body.get("model"):
+            return Reply(400, error_body("you must provide a model parameter", param="model"))
+        with self._fine_tuning_lock:
+            if body.get("training_file") not in self.fine_tuning_files:
+                return Reply(400, error_body(f"invalid training_file: {body.get('training_file')}", param="training_file"))
+            job = {
+                "id": f"ftjob-{uuid.uuid4().hex[:24]}",
+                "object": "fine_tuning.job",
+                "model": body["model"],
+                "training_file": body["training_file"],
+                "suffix": body.get("suffix"),
+                "status": "validating_files",
+                "created_at": int(time.time()),
+                "fine_tuned_model": None,
+            }
+            self.fine_tuning_jobs.append(job)
+        return Reply(200, job)
 
 
 # What OpenAI's /audio/transcriptions and /audio/speech accept.
