@@ -7,8 +7,9 @@ from .chat.reminders import models as reminder_models
 from .erp import models as erp_models
 from .rag import models as rag_models
 from .rag.knowledge_graph import models as knowledge_graph_models
+from .resources import models as resources_models
 from .stock import models as stock_models
 
 __all__ = [
-    "chat_models", "erp_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "stock_models",
+    "chat_models", "erp_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "resources_models", "stock_models",
 ]  # fmt: skip

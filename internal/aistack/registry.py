@@ -19,6 +19,7 @@ from .gateway.hooks import GatewayHooks
 from .gateway.ports import PortDispatcher
 from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .rag.routes import RagRoutes
+from .resources.routes import ResourcesRoutes
 from .stock.routes import StockRoutes
 from .systems import SYSTEMS
 
@@ -33,6 +34,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "erp": [ErpRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
+    "resources": [ResourcesRoutes],
 }
 
 

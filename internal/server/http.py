@@ -11,6 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import PROJECT_ROOT, Settings
 from internal.aistack.rag.knowledge_graph.service import SWEEP_GRAPH_BUILDS_TASK
 from internal.aistack.registry import OAUTH2_BROWSER_ENDPOINTS, register_aistack
+from internal.aistack.resources.performance_service import PerformanceService
+from internal.aistack.resources.prometheus import register_prometheus
+from internal.aistack.resources.recorder import RequestRecorder
 from internal.aistack.stock.market import MarketData, create_market_data
 from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
@@ -122,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     injector = Injector([InfrastructureModule(app, settings)])
     app.extensions["injector"] = injector
+    # First of all hooks, so that the figures of every request include the others' time.
+    injector.get(RequestRecorder).register(app)
 
     CORS(
         app,
@@ -145,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # A template whose configuration breaks the rules of a draft update fails start-up.
     injector.get(BuiltinAppService).check_templates()
     api_doc.register(app)
+    register_prometheus(app, settings, injector.get(PerformanceService))
     app.add_url_rule("/docs", "docs_index", lambda: redirect("/docs/swagger/"))
     register_commands(app)
 
