@@ -41,7 +41,9 @@ class RequestRecorder:
         # (system, endpoint, method, bucket) → [count, errors, client_errors, latency_ms]
         self._pending: dict[tuple, list] = {}
         self._window_start = utcnow()
-        self._flusher_pid: int | None = None  # a forked worker starts its own thread
+        self._flusher_started = False
+        # A forked worker (gunicorn) has no flush thread and none of its parent's figures.
+        os.register_at_fork(after_in_child=self._forget_parent)
         self._last_prune = 0.0
         self._routes: dict[str, tuple[str, str]] = {}  # URL rule → (system, endpoint)
 
@@ -73,7 +75,7 @@ class RequestRecorder:
             figures[1] += status >= 500
             figures[2] += 400 <= status < 500
             figures[3] += latency_ms
-        if self._flusher_pid != os.getpid():
+        if not self._flusher_started:
             self._start_flusher()
 
     def _route(self, rule: str | None) -> tuple[str, str]:
@@ -87,11 +89,15 @@ class RequestRecorder:
             self._routes[rule] = route
         return route
 
+    def _forget_parent(self) -> None:
+        self._lock, self._flush_lock = threading.Lock(), threading.Lock()
+        self._pending, self._flusher_started = {}, False
+
     def _start_flusher(self) -> None:
         with self._lock:
-            if self._flusher_pid == os.getpid():
+            if self._flusher_started:
                 return
-            self._flusher_pid = os.getpid()
+            self._flusher_started = True
         threading.Thread(target=self._flush_forever, name="request-stats-flush", daemon=True).start()
 
     def _flush_forever(self) -> None:
