@@ -4,6 +4,7 @@ Prometheus format), and deployment-wide quotas that only administrators set, val
 the machine and enforced on the agent runtime's concurrent runs."""
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
@@ -16,7 +17,7 @@ from internal.exception import TooManyRequestsException
 from internal.extension.database import db
 from internal.service.open_api_limit_service import OpenApiLimitService
 
-from .client import assert_error, data_of
+from .client import AIStackClient, assert_error, data_of
 from .erp_support import erp_caller
 
 METRICS = "/api/resources/metrics"
@@ -154,6 +155,20 @@ def test_allocate_validates_against_the_machine(admin):
     data_of(admin.delete("resources", "/api/resources/allocations/rag_system"))
     assert_error(admin.delete("resources", "/api/resources/allocations/rag_system"), 404, "RESOURCE_NOT_FOUND")
     assert_error(admin.delete("resources", "/api/resources/allocations/nope"), 404, "RESOURCE_NOT_FOUND")
+
+
+def test_concurrent_allocations_never_overbook_the_machine(app, admin):
+    services = ["rag_system", "erp_system", "trends_system", "stock_system", "content_system", "tasks_system"]
+    share = psutil.cpu_count() / 4
+
+    def allocate(service):
+        caller = AIStackClient(app.test_client(), admin.token, "prefix")
+        return caller.post("resources", "/api/resources/allocate", json={"service": service, "cpu": share, "memory": 64}).status_code
+
+    with ThreadPoolExecutor(len(services)) as pool:
+        statuses = list(pool.map(allocate, services))
+    assert sorted(statuses) == [200] * 4 + [400] * 2
+    assert data_of(admin.get("resources", "/api/resources/allocations"))["capacity"]["allocated_cpu"] == pytest.approx(share * 4)
 
 
 def test_the_agent_runtimes_quota_bounds_concurrent_runs(app, admin):

@@ -12,10 +12,13 @@ from internal.aistack.gateway.auth import Caller
 from internal.aistack.gateway.errors import invalid_input
 from internal.exception import ForbiddenException, NotFoundException
 from internal.extension.database import SQLAlchemy
+from internal.extension.kv_store import KeyValueStore
 
 from .capacity import Capacity, machine_capacity
 from .models import ResourceQuota
 from .quotas import ResourceQuotas
+
+ALLOCATION_LOCK = "aistack:resources:allocate"
 
 
 @inject
@@ -24,6 +27,7 @@ class QuotaService:
     db: SQLAlchemy
     settings: Settings
     quotas: ResourceQuotas
+    kv_store: KeyValueStore
 
     def _check_admin(self, caller: Caller) -> None:
         admins = {e.strip().lower() for e in self.settings.aistack_resources.aistack_admin_emails.split(",") if e.strip()}
@@ -32,10 +36,12 @@ class QuotaService:
 
     def allocate(self, caller: Caller, service: str, cpu: float, memory: int) -> tuple[ResourceQuota, Capacity]:
         self._check_admin(caller)
-        capacity = machine_capacity()
-        with self.db.auto_commit():
-            # One writer at a time decides against the others' quotas (row locks on PostgreSQL).
-            quotas = self.db.session.scalars(select(ResourceQuota).with_for_update()).all()
+        capacity, account_id = machine_capacity(), caller.account_id
+        self.db.session.commit()  # what the request read so far: the decision reads afresh
+        # One allocation at a time, across processes, decides against the others' quotas (row
+        # locks alone would let two new services pass together).
+        with self.kv_store.lock(ALLOCATION_LOCK, timeout=30), self.db.auto_commit():
+            quotas = self.db.session.scalars(select(ResourceQuota)).all()
             others = [q for q in quotas if q.service != service]
             free_cpu = capacity.cores - sum(q.cpu for q in others)
             free_memory = capacity.memory_mb - sum(q.memory for q in others)
@@ -45,9 +51,10 @@ class QuotaService:
                 raise invalid_input("memory", f"超出机器容量：共{capacity.memory_mb}MB，其他服务已分配后剩余{max(free_memory, 0)}MB")
             quota = next((q for q in quotas if q.service == service), None)
             if quota is None:
-                quota = ResourceQuota(service=service)
+                quota = ResourceQuota(service=service, cpu=cpu, memory=memory, updated_by=account_id)
                 self.db.session.add(quota)
-            quota.cpu, quota.memory, quota.updated_by = cpu, memory, caller.account_id
+            else:
+                quota.cpu, quota.memory, quota.updated_by = cpu, memory, account_id
         self.quotas.invalidate()
         return quota, capacity
 
