@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import Profile, Settings
+from internal.aistack.resources.recorder import RequestRecorder
 from config.settings import (
     AIStackErpSettings,
     AIStackResourcesSettings,
@@ -203,6 +204,8 @@ def app(request, tmp_path_factory, fake_github, fake_llm, fake_wechat) -> Flask:
     flask_app = create_app(settings)
     with flask_app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision="heads")
+    # Request figures stop being written before the run's database is dropped.
+    request.addfinalizer(flask_app.extensions["injector"].get(RequestRecorder).stop)
     # Background tasks (document builds, deletions) run on a real worker with these settings.
     worker = CeleryWorker(settings, storage_dir / "celery-worker.log")
     request.addfinalizer(worker.stop)

@@ -3,7 +3,7 @@ platform and of AI Stack (system, URL rule, method, status, latency) is added to
 aggregate of this process — a lock and a few integer additions per request — which a daemon
 thread writes to the database every AISTACK_RESOURCES_FLUSH_INTERVAL seconds (both profiles).
 Latency is measured from the first before-request hook to the response's headers (a stream's
-body is not included)."""
+body is not included). A process that ends loses at most its last interval's figures."""
 
 import logging
 import os
@@ -42,6 +42,7 @@ class RequestRecorder:
         self._pending: dict[tuple, list] = {}
         self._window_start = utcnow()
         self._flusher_started = False
+        self._stopped = threading.Event()
         # A forked worker (gunicorn) has no flush thread and none of its parent's figures.
         os.register_at_fork(after_in_child=self._forget_parent)
         self._last_prune = 0.0
@@ -100,13 +101,16 @@ class RequestRecorder:
             self._flusher_started = True
         threading.Thread(target=self._flush_forever, name="request-stats-flush", daemon=True).start()
 
+    def stop(self) -> None:
+        """Stops writing figures (the flush thread ends; nothing more at exit)."""
+        self._stopped.set()
+
     def _flush_forever(self) -> None:
-        while True:
-            time.sleep(self.interval)
+        while not self._stopped.wait(self.interval):
             try:
                 self.flush()
-            except Exception:  # the figures of this window are lost; the next ones are not
-                log.exception("writing request figures failed")
+            except Exception as exc:  # the figures of this window are lost; the next ones are not
+                log.warning("writing request figures failed: %s", exc)
 
     def flush(self) -> None:
         """Writes this process's figures so far (readers call it to include the latest)."""
