@@ -497,6 +497,26 @@ class AIStackLearningSettings(_Group):
     aistack_learning_finetune_model: str = Field("gpt-4o-mini-2024-07-18", min_length=1, description="Base model a fine-tuning job trains")
 
 
+class AIStackResourcesSettings(_Group):
+    """AI Stack's resource management (port 8018): who may set quotas, how request figures are
+    kept, and how a quota's cores become concurrent runs."""
+
+    aistack_admin_emails: str = Field(
+        "", description="Comma-separated emails of the accounts that may set resource quotas (POST /api/resources/allocate); empty: nobody"
+    )
+    aistack_resources_flush_interval: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a process keeps its request figures in memory before writing them to the database"
+    )
+    aistack_resources_retention_days: int = Field(8, ge=7, le=365, description="Days request figures are kept (the longest period is 7d)")
+    aistack_resources_runs_per_core: int = Field(
+        4, ge=1, le=256, description="Concurrent runs one core of a quota allows (agent runs of an app, code-sandbox runs)"
+    )
+    aistack_resources_quota_refresh: float = Field(
+        5.0, gt=0, le=600, description="Seconds a process reuses the quotas it read before reading them again"
+    )
+    aistack_metrics_token: str = Field("", description="Bearer token GET /metrics requires; empty: /metrics is open (keep it behind the firewall)")
+
+
 class Settings(_Group):
     llmops_profile: Profile = Profile.EMBEDDED
     storage: StorageSettings = Field(default_factory=StorageSettings)
@@ -530,6 +550,7 @@ class Settings(_Group):
     aistack_content: AIStackContentSettings = Field(default_factory=AIStackContentSettings)
     aistack_tasks: AIStackTasksSettings = Field(default_factory=AIStackTasksSettings)
     aistack_learning: AIStackLearningSettings = Field(default_factory=AIStackLearningSettings)
+    aistack_resources: AIStackResourcesSettings = Field(default_factory=AIStackResourcesSettings)
 
     @property
     def is_production(self) -> bool:

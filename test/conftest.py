@@ -19,11 +19,13 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from config import Profile, Settings
+from internal.aistack.resources.recorder import RequestRecorder
 from config.settings import (
     AIStackContentSettings,
     AIStackErpSettings,
     AIStackTasksSettings,
     AIStackLearningSettings,
+    AIStackResourcesSettings,
     AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
@@ -89,6 +91,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "aistack_content": AIStackContentSettings(_env_file=None),
         "aistack_tasks": AIStackTasksSettings(_env_file=None),
         "aistack_learning": AIStackLearningSettings(_env_file=None),
+        "aistack_resources": AIStackResourcesSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -209,6 +212,8 @@ def app(request, tmp_path_factory, fake_github, fake_llm, fake_wechat) -> Flask:
     flask_app = create_app(settings)
     with flask_app.app_context():
         upgrade(directory=MIGRATIONS_DIR, revision="heads")
+    # Request figures stop being written before the run's database is dropped.
+    request.addfinalizer(flask_app.extensions["injector"].get(RequestRecorder).stop)
     # Background tasks (document builds, deletions) run on a real worker with these settings.
     worker = CeleryWorker(settings, storage_dir / "celery-worker.log")
     request.addfinalizer(worker.stop)

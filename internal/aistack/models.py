@@ -9,10 +9,11 @@ from .erp import models as erp_models
 from .learning import models as learning_models
 from .rag import models as rag_models
 from .rag.knowledge_graph import models as knowledge_graph_models
+from .resources import models as resources_models
 from .stock import models as stock_models
 from .task_agent import models as task_agent_models
 
 __all__ = [
     "chat_models", "content_models", "erp_models", "knowledge_graph_models", "learning_models", "oauth2_models",
-    "rag_models", "reminder_models", "stock_models", "task_agent_models",
+    "rag_models", "reminder_models", "resources_models", "stock_models", "task_agent_models",
 ]  # fmt: skip

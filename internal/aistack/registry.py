@@ -21,6 +21,7 @@ from .gateway.ports import PortDispatcher
 from .learning.routes import LearningRoutes
 from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .rag.routes import RagRoutes
+from .resources.routes import ResourcesRoutes
 from .stock.routes import StockRoutes
 from .task_agent.routes import TaskAgentRoutes
 from .systems import SYSTEMS
@@ -39,6 +40,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "content": [ContentRoutes],
     "tasks": [TaskAgentRoutes],
     "learning": [LearningRoutes],
+    "resources": [ResourcesRoutes],
 }
 
 

@@ -12,6 +12,9 @@ from config import PROJECT_ROOT, Settings
 from internal.aistack.learning.retrain_service import SWEEP_RETRAIN_JOBS_TASK
 from internal.aistack.rag.knowledge_graph.service import SWEEP_GRAPH_BUILDS_TASK
 from internal.aistack.registry import OAUTH2_BROWSER_ENDPOINTS, register_aistack
+from internal.aistack.resources.performance_service import PerformanceService
+from internal.aistack.resources.prometheus import register_prometheus
+from internal.aistack.resources.recorder import RequestRecorder
 from internal.aistack.stock.market import MarketData, create_market_data
 from internal.core.embeddings import Embeddings, create_embeddings
 from internal.core.builtin_apps import BuiltinAppCatalog
@@ -132,6 +135,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     injector = Injector([InfrastructureModule(app, settings)])
     app.extensions["injector"] = injector
+    # First of all hooks, so that the figures of every request include the others' time.
+    injector.get(RequestRecorder).register(app)
 
     CORS(
         app,
@@ -155,6 +160,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # A template whose configuration breaks the rules of a draft update fails start-up.
     injector.get(BuiltinAppService).check_templates()
     api_doc.register(app)
+    register_prometheus(app, settings, injector.get(PerformanceService))
     app.add_url_rule("/docs", "docs_index", lambda: redirect("/docs/swagger/"))
     register_commands(app)
 

@@ -33,6 +33,7 @@ from langchain_core.tools import BaseTool
 from sqlalchemy import ColumnElement, Update, and_, bindparam, insert, select, update
 
 from config import Settings
+from internal.aistack.resources.quotas import AGENT_RUNTIME, ResourceQuotas
 from internal.core.agent import prompts
 from internal.core.agent.agent_runner import TIMEOUT_MESSAGE, AgentRun, AgentRunner, describe_error
 from internal.core.agent.entities import AgentConfig, AgentInput, AgentResult, ReviewConfig
@@ -247,6 +248,7 @@ class ChatService(BaseService):
     retrieval_service: RetrievalService
     workflow_run_service: WorkflowRunService
     app_config_service: AppConfigService
+    quotas: ResourceQuotas
 
     # --- the doors' interface ----------------------------------------------------------------------
 
@@ -390,7 +392,7 @@ class ChatService(BaseService):
             long_term_memory=bool((config.get("long_term_memory") or {}).get("enable")),
             review=ReviewConfig.from_config(config.get("review_config") or {}),
             max_iterations=self.settings.agent.agent_max_iterations,
-            tool_workers=self.settings.agent.agent_tool_workers,
+            tool_workers=self.quotas.concurrent_runs(AGENT_RUNTIME, self.settings.agent.agent_tool_workers),
             pricing=resolved.model.pricing,
             tool_context=self.app.app_context,
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from injector import inject
 
 from config import Settings
+from internal.aistack.resources.quotas import AGENT_RUNTIME, ResourceQuotas
 from internal.exception import TooManyRequestsException
 from internal.extension.rate_limit import RateLimitStatus, RequestLimiter, RunSlots
 
@@ -61,6 +62,7 @@ class OpenApiLimitService:
     settings: Settings
     request_limiter: RequestLimiter
     run_slots: RunSlots
+    quotas: ResourceQuotas
 
     def count_request(self, api_key_id: uuid.UUID) -> RateLimitStatus:
         """Count one request made with the key; TooManyRequestsException when its rate is used up."""
@@ -76,7 +78,9 @@ class OpenApiLimitService:
         """Take one of the app's run slots (release it when the run ends, or use it as a context manager)."""
         key = f"app:{app_id}"
         lease = self.settings.agent.agent_timeout + _LEASE_MARGIN
-        token = self.run_slots.acquire(key, self.settings.open_api.openapi_max_concurrent_runs, lease)
+        # The agent runtime's quota (AI Stack resource management) may lower the setting.
+        limit = self.quotas.concurrent_runs(AGENT_RUNTIME, self.settings.open_api.openapi_max_concurrent_runs)
+        token = self.run_slots.acquire(key, limit, lease)
         if token is None:
             raise TooManyRequestsException(
                 "该应用同时运行的对话过多，请稍后重试", headers={"Retry-After": str(RUN_SLOT_RETRY_AFTER)}

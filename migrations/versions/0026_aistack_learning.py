@@ -1,7 +1,7 @@
 """aistack learning: rated interactions and retraining jobs
 
 Revision ID: a3c034e5cf1f
-Revises: e1ae12c3ad9d
+Revises: f2bf23d4be0e
 Create Date: 2026-12-07 05:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'a3c034e5cf1f'
-down_revision = 'e1ae12c3ad9d'
+down_revision = 'f2bf23d4be0e'
 branch_labels = None
 depends_on = None
 
