@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 from config import Profile, Settings
 from config.settings import (
     AIStackErpSettings,
+    AIStackTrendsSettings,
     AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
@@ -83,6 +84,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "assistant_agent": AssistantAgentSettings(_env_file=None),
         "aistack": AIStackSettings(_env_file=None),
         "aistack_erp": AIStackErpSettings(_env_file=None),
+        "aistack_trends": AIStackTrendsSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
