@@ -8,7 +8,8 @@ from .erp import models as erp_models
 from .rag import models as rag_models
 from .rag.knowledge_graph import models as knowledge_graph_models
 from .stock import models as stock_models
+from .trends import models as trends_models
 
 __all__ = [
-    "chat_models", "erp_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "stock_models",
+    "chat_models", "erp_models", "knowledge_graph_models", "oauth2_models", "rag_models", "reminder_models", "stock_models", "trends_models",
 ]  # fmt: skip

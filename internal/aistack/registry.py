@@ -21,6 +21,7 @@ from .rag.knowledge_graph.routes import KnowledgeGraphRoutes
 from .rag.routes import RagRoutes
 from .stock.routes import StockRoutes
 from .systems import SYSTEMS
+from .trends.routes import TrendRoutes
 
 # The OAuth2 endpoints browsers call cross-origin for public clients, on every system (the
 # per-port addresses reach Flask under the same prefix).
@@ -33,6 +34,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "erp": [ErpRoutes],
     "chat": [ChatCenterRoutes, ReminderRoutes],
     "stock": [StockRoutes],
+    "trends": [TrendRoutes],
 }
 
 
