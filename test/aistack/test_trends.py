@@ -12,18 +12,11 @@ from config import Settings
 from config.settings import SentimentBackend
 from internal.extension.database import db
 from internal.model import Message
-from test.fakes.hot_lists import FakeHotLists, weibo_list
+from test.fakes.hot_lists import weibo_list
 from test.fakes.openai_server import ChatReply, ToolCall
 
 from .client import VIAS, assert_error, data_of
 from .test_rag import ingested
-
-
-@pytest.fixture(scope="module")
-def fake_hot_lists():
-    server = FakeHotLists().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -32,13 +25,10 @@ def via():
 
 
 @pytest.fixture
-def trends_settings(app, monkeypatch, fake_hot_lists):
-    """The app's trend settings pointed at the fake platforms (restored after the test)."""
-    settings = app.extensions["injector"].get(Settings).aistack_trends
-    for name in ("weibo", "zhihu", "baidu"):
-        monkeypatch.setattr(settings, f"trends_{name}_base", fake_hot_lists.url)
+def trends_settings(app, fake_hot_lists):
+    """The app's trend settings (the session's apps read the fake platforms); the fake is up."""
     fake_hot_lists.down = False
-    yield settings
+    yield app.extensions["injector"].get(Settings).aistack_trends
     fake_hot_lists.down = False
 
 
