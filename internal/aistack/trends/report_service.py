@@ -26,6 +26,7 @@ from .sentiment import offline_sentiment
 REPORT_NOT_FOUND = "报告不存在"
 SENTIMENT_SAMPLE = 200  # mentions whose sentiment a report measures
 TEXT_CHARS = 500
+CHART_ORDER = ("volume", "sentiment")
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,8 @@ class TrendReportService(BaseService):
         raise NotFoundException("图表不存在")
 
     def _charts(self, report_id: uuid.UUID) -> list[TrendReportChart]:
-        return list(self.db.session.scalars(select(TrendReportChart).where(TrendReportChart.report_id == report_id).order_by(TrendReportChart.name.desc())))
+        stored = self.db.session.scalars(select(TrendReportChart).where(TrendReportChart.report_id == report_id))
+        return sorted(stored, key=lambda chart: CHART_ORDER.index(chart.name) if chart.name in CHART_ORDER else len(CHART_ORDER))
 
 
 def chart_path(report_id: uuid.UUID, name: str) -> str:
