@@ -52,7 +52,7 @@ class HotTopicService(BaseService):
             items = self._local_items(account_id, now)
         else:
             self.db.session.commit()  # nothing stays open while the platform answers
-            items = fetch_hot_list(self.http, self.settings, platform)
+            items = [(item, {}) for item in fetch_hot_list(self.http, self.settings, platform)]
         collection = self._store(account_id, platform, now, items)
         return HotTopics(platform, collection.collected_at, False, self._topics(collection.id, query.limit))
 
@@ -63,13 +63,13 @@ class HotTopicService(BaseService):
             for rank, term in enumerate(rising, start=1)
         ]
 
-    def _store(self, account_id: uuid.UUID, platform: str, now: datetime, items: list) -> TrendCollection:
+    def _store(self, account_id: uuid.UUID, platform: str, now: datetime, items: list[tuple[HotItem, dict]]) -> TrendCollection:
+        """`items`: each topic with what its platform adds (local: previous_count, growth)."""
         with self.db.auto_commit():
             collection = TrendCollection(account_id=account_id, platform=platform, collected_at=now)
             self.db.session.add(collection)
             self.db.session.flush()
-            for entry in items[:MAX_STORED]:
-                item, extra = entry if isinstance(entry, tuple) else (entry, {})
+            for item, extra in items[:MAX_STORED]:
                 self.db.session.add(
                     TrendTopic(
                         account_id=account_id,
