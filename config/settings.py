@@ -383,6 +383,11 @@ class MarketSource(str, Enum):
     EASTMONEY = "eastmoney"
 
 
+class SentimentBackend(str, Enum):
+    OFFLINE = "offline"
+    LLM = "llm"
+
+
 class AIStackStockSettings(_Group):
     """AI Stack's stock trading system (port 8015): where prices come from, when the market
     trades, the paper account's starting cash and the A-share fees."""
@@ -406,6 +411,25 @@ class AIStackStockSettings(_Group):
     stock_order_check_interval: float = Field(10.0, gt=0, description="Seconds between checks of open limit and stop orders")
     stock_risk_free_rate: Decimal = Field(Decimal("0.02"), ge=0, lt=1, description="Yearly risk-free rate in Sharpe ratios")
     stock_benchmark: str = Field("000300", pattern=r"^\d{6}$", description="Index the performance is set beside (000300: CSI 300)")
+
+
+class AIStackTrendsSettings(_Group):
+    """AI Stack's trend analysis system (port 8014): the public hot lists it reads, how long a
+    collection serves as the cache, the local platform's windows and the sentiment backend."""
+
+    trends_weibo_base: str = Field("https://weibo.com", description="Weibo's host (ajax/side/hotSearch)")
+    trends_zhihu_base: str = Field("https://www.zhihu.com", description="Zhihu's host (api/v3/feed/topstory/hot-lists/total)")
+    trends_baidu_base: str = Field("https://top.baidu.com", description="Baidu's hot board host (api/board)")
+    trends_cache_seconds: int = Field(300, ge=0, description="Seconds a stored collection of a hot list answers before it is fetched again")
+    trends_local_window_hours: int = Field(
+        24, ge=1, le=24 * 90, description="Length of the local platform's window; growth compares it with the window before"
+    )
+    trends_local_max_texts: int = Field(5000, ge=100, description="Most recent messages and segments the local platform reads per window")
+    trends_sentiment_backend: SentimentBackend = Field(
+        SentimentBackend.OFFLINE, description="offline: snownlp (Chinese) / VADER (English); llm: the model below, offline when it fails"
+    )
+    trends_sentiment_model_provider: str = Field("", description="Provider of the sentiment model; empty: HELPER_MODEL_PROVIDER")
+    trends_sentiment_model: str = Field("", description="The sentiment model's name in the catalog; empty: HELPER_MODEL")
 
 
 class AIStackGraphSettings(_Group):
@@ -551,6 +575,7 @@ class Settings(_Group):
     aistack_tasks: AIStackTasksSettings = Field(default_factory=AIStackTasksSettings)
     aistack_learning: AIStackLearningSettings = Field(default_factory=AIStackLearningSettings)
     aistack_resources: AIStackResourcesSettings = Field(default_factory=AIStackResourcesSettings)
+    aistack_trends: AIStackTrendsSettings = Field(default_factory=AIStackTrendsSettings)
 
     @property
     def is_production(self) -> bool:

@@ -26,6 +26,7 @@ from config.settings import (
     AIStackTasksSettings,
     AIStackLearningSettings,
     AIStackResourcesSettings,
+    AIStackTrendsSettings,
     AIStackSettings,
     EmbeddingProvider,
     AssistantAgentSettings,
@@ -54,6 +55,7 @@ from internal.service.account_service import AccountService
 from test.celery_worker import CeleryWorker
 from test.fakes.github import FakeGithub
 from test.fakes.openai_server import FakeOpenAI
+from test.fakes.hot_lists import FakeHotLists
 from test.fakes.wechat import FakeWechatApi
 
 POSTGRES_ADMIN_DSN = os.environ.get("TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -92,6 +94,7 @@ def make_settings(storage_dir, **overrides) -> Settings:
         "aistack_tasks": AIStackTasksSettings(_env_file=None),
         "aistack_learning": AIStackLearningSettings(_env_file=None),
         "aistack_resources": AIStackResourcesSettings(_env_file=None),
+        "aistack_trends": AIStackTrendsSettings(_env_file=None),
     }
     groups.update({k: v for k, v in overrides.items() if k in groups})
     rest = {k: v for k, v in overrides.items() if k not in groups}
@@ -123,6 +126,14 @@ def fake_llm() -> Iterator[FakeOpenAI]:
 def fake_wechat() -> Iterator[FakeWechatApi]:
     """WeChat's server API (access tokens, customer-service messages) for every app of the session."""
     server = FakeWechatApi().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def fake_hot_lists() -> Iterator[FakeHotLists]:
+    """Weibo's, Zhihu's and Baidu's public hot lists for AI Stack's trend analysis."""
+    server = FakeHotLists().start()
     yield server
     server.stop()
 
@@ -161,7 +172,9 @@ def redis_url() -> str:
     return TEST_REDIS_URL
 
 
-def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI, fake_wechat: FakeWechatApi | None = None) -> dict:
+def _common_overrides(
+    fake_github: FakeGithub, fake_llm: FakeOpenAI, fake_wechat: FakeWechatApi | None = None, fake_hot_lists: FakeHotLists | None = None
+) -> dict:
     providers = {}
     for provider in ("openai", "deepseek", "moonshot", "tongyi", "zhipu", "ollama"):
         providers[f"{provider}_api_key"] = fake_llm.api_key
@@ -185,13 +198,17 @@ def _common_overrides(fake_github: FakeGithub, fake_llm: FakeOpenAI, fake_wechat
             github_oauth_base=fake_github.url,
             github_api_base=fake_github.url,
         ),
-    } | ({"wechat": WechatSettings(_env_file=None, wechat_api_base=fake_wechat.url)} if fake_wechat else {})
+    } | ({"wechat": WechatSettings(_env_file=None, wechat_api_base=fake_wechat.url)} if fake_wechat else {}) | (
+        {"aistack_trends": AIStackTrendsSettings(_env_file=None, **{f"trends_{p}_base": fake_hot_lists.url for p in ("weibo", "zhihu", "baidu")})}
+        if fake_hot_lists
+        else {}
+    )
 
 
 @pytest.fixture(scope="session", params=["embedded", "services"])
-def app(request, tmp_path_factory, fake_github, fake_llm, fake_wechat) -> Flask:
+def app(request, tmp_path_factory, fake_github, fake_llm, fake_wechat, fake_hot_lists) -> Flask:
     storage_dir = tmp_path_factory.mktemp(request.param)
-    overrides = _common_overrides(fake_github, fake_llm, fake_wechat)
+    overrides = _common_overrides(fake_github, fake_llm, fake_wechat, fake_hot_lists)
     if request.param == "embedded":
         return create_app(make_settings(storage_dir, **overrides))
 

@@ -12,8 +12,9 @@ from .rag.knowledge_graph import models as knowledge_graph_models
 from .resources import models as resources_models
 from .stock import models as stock_models
 from .task_agent import models as task_agent_models
+from .trends import models as trends_models
 
 __all__ = [
     "chat_models", "content_models", "erp_models", "knowledge_graph_models", "learning_models", "oauth2_models",
-    "rag_models", "reminder_models", "resources_models", "stock_models", "task_agent_models",
+    "rag_models", "reminder_models", "resources_models", "stock_models", "task_agent_models", "trends_models",
 ]  # fmt: skip

@@ -25,6 +25,7 @@ from .resources.routes import ResourcesRoutes
 from .stock.routes import StockRoutes
 from .task_agent.routes import TaskAgentRoutes
 from .systems import SYSTEMS
+from .trends.routes import TrendRoutes
 
 # The OAuth2 endpoints browsers call cross-origin for public clients, on every system (the
 # per-port addresses reach Flask under the same prefix).
@@ -41,6 +42,7 @@ SYSTEM_ROUTES: dict[str, list[type]] = {
     "tasks": [TaskAgentRoutes],
     "learning": [LearningRoutes],
     "resources": [ResourcesRoutes],
+    "trends": [TrendRoutes],
 }
 
 

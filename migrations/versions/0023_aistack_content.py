@@ -1,7 +1,7 @@
 """aistack content: publications (scheduled, published by the periodic sweep, or cancelled)
 
 Revision ID: d0fd01b29c8c
-Revises: b8dbef097c6a
+Revises: c9ecf0a18b7b
 Create Date: 2026-12-07 05:30:00.000000
 
 """
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'd0fd01b29c8c'
-down_revision = 'b8dbef097c6a'
+down_revision = 'c9ecf0a18b7b'
 branch_labels = None
 depends_on = None
 

@@ -7,15 +7,13 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
-from cvttf_NotoSansCJK_Regular import get_TTF_path
-from fpdf import FPDF
 from injector import inject
 from sqlalchemy import select
 
 from config import Settings
+from internal.aistack.documents.pdf import new_cjk_pdf
 from internal.aistack.gateway.envelope import iso, now_iso
 from internal.model import Message
 from internal.service.base_service import BaseService
@@ -137,16 +135,8 @@ def _html(document: dict[str, Any]) -> bytes:
     return "\n".join(parts).encode()
 
 
-@cache
-def _font_path() -> str:
-    return get_TTF_path()
-
-
 def _pdf(document: dict[str, Any]) -> bytes:
-    pdf = FPDF()
-    pdf.set_auto_page_break(True, margin=15)
-    pdf.add_font("NotoSansCJK", fname=_font_path())
-    pdf.add_page()
+    pdf = new_cjk_pdf()
     pdf.set_font("NotoSansCJK", size=16)
     pdf.multi_cell(0, 10, _title(document), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("NotoSansCJK", size=9)

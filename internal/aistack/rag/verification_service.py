@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from config import Settings
 from internal.aistack.gateway.errors import invalid_input
 from internal.core.language_model.factory import LanguageModelFactory
-from internal.exception import CustomException
+from internal.core.language_model.structured import StructuredAnswerUnavailable, structured_answer_of
 
 from .claims import split_claims
 from .schemas import ClaimCheck, SourceSupport, VerifyReq, VerifyResp
@@ -78,20 +78,13 @@ class VerificationService:
         rag = self.settings.aistack_rag
         provider = rag.aistack_rag_verify_model_provider or self.settings.agent.helper_model_provider
         model = rag.aistack_rag_verify_model or self.settings.agent.helper_model
-        try:
-            llm = self.model_factory.create(provider, model)
-        except CustomException as exc:
-            logger.info("No model for verification (%s/%s): %s", provider, model, exc.message)
-            return None
         listed_sources = "\n\n".join(f"[Source {i}]\n{source.text}" for i, source in enumerate(sources, start=1))
         listed_claims = "\n".join(f"[Claim {i}] {claim}" for i, claim in enumerate(claims, start=1))
         messages = [SystemMessage(VERIFY_PROMPT), HumanMessage(f"Sources:\n{listed_sources}\n\nClaims:\n{listed_claims}")]
         try:
-            answer = llm.with_structured_output(VerificationScores, method="function_calling").invoke(messages)
-        except Exception:
-            logger.warning("Verification by %s/%s failed; falling back to similarity", provider, model, exc_info=True)
-            return None
-        if not isinstance(answer, VerificationScores):
+            answer = structured_answer_of(self.model_factory, provider, model, VerificationScores, messages)
+        except StructuredAnswerUnavailable as exc:
+            logger.warning("Verification by the model failed; falling back to similarity: %s", exc)
             return None
         scores = np.zeros((len(claims), len(sources)))
         for entry in answer.claims:

@@ -7,7 +7,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel
 
+from internal.exception import CustomException
+
+from .factory import LanguageModelFactory
+
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+
+class StructuredAnswerUnavailable(Exception):
+    """No usable model (unknown, no API key) or no answer of the asked shape from it."""
 
 
 def structured_answer(llm: BaseChatModel, schema: type[SchemaT], messages: list[BaseMessage]) -> SchemaT:
@@ -28,3 +36,18 @@ def structured_or_text(llm: BaseChatModel, schema: type[SchemaT], messages: list
         return parsed, ""
     raw = answer.get("raw")
     return None, raw.text if raw is not None else ""
+
+
+def structured_answer_of(
+    factory: LanguageModelFactory, provider: str, model: str, schema: type[SchemaT], messages: list[BaseMessage]
+) -> SchemaT:
+    """`structured_answer` from the catalog model `provider`/`model`, for callers with an offline
+    fallback: every way of not getting an answer is StructuredAnswerUnavailable."""
+    try:
+        llm = factory.create(provider, model)
+    except CustomException as exc:
+        raise StructuredAnswerUnavailable(f"{provider}/{model}: {exc.message}") from None
+    try:
+        return structured_answer(llm, schema, messages)
+    except Exception as exc:  # the provider's errors are many and all mean the same here
+        raise StructuredAnswerUnavailable(f"{provider}/{model}: {exc}") from None

@@ -1,0 +1,1 @@
+"""Files AI Stack's systems render for download (PDF with Chinese text)."""
