@@ -3,7 +3,7 @@
 import re
 import threading
 
-from .words import iter_words, stop_words
+from .words import iter_han_characters, iter_words, stop_words
 
 MAX_TERM_LENGTH = 64
 
@@ -41,7 +41,11 @@ def search_terms(text: str) -> list[str]:
 
     Chinese is cut in jieba's search mode, everything else at non-word characters; case and
     full-width forms are folded, English plurals reduced, stop-words and punctuation dropped,
-    and terms cut to 64 characters. Documents and queries must both go through this function.
+    and terms cut to 64 characters. Every Han character that is not a stop-word is a term of
+    its own too, after the words: a paraphrase rarely repeats the text's words but often its
+    characters (贤能 for 贤, 争夺 for 争), and classical Chinese is mostly one-character words
+    that jieba's modern dictionary cuts badly. Documents and queries must both go through this
+    function; changing it means rebuilding the keyword index (see migrations 0027).
     """
     excluded = stop_words()
     terms: list[str] = []
@@ -51,6 +55,7 @@ def search_terms(text: str) -> list[str]:
         if _ASCII_WORD.fullmatch(word):
             word = _singular(word)
         terms.append(word[:MAX_TERM_LENGTH])
+    terms.extend(character for character in iter_han_characters(text) if character not in excluded)
     return terms
 
 
