@@ -1,14 +1,17 @@
-"""Retrieval quality of full_text, semantic and hybrid on the shipped public-domain corpus.
+"""Retrieval quality of full_text, semantic and hybrid on two evaluation sets.
 
-The corpus (test/benchmark/corpus/*.txt: 道德经, 论语, Alice's Adventures in Wonderland, Sherlock
-Holmes) is uploaded and built through the API on the embedded profile, in a temporary folder.
-Each of the 212 pairs in corpus/eval_pairs.json (Chinese and English questions and paraphrases)
-names text that occurs in exactly one passage; a retrieved segment is relevant when it holds that
-text. Every query goes through the hit-testing endpoint (k=10, score 0) for each strategy.
+The project set: the shipped public-domain corpus (test/benchmark/corpus/*.txt: 道德经, 论语,
+Alice's Adventures in Wonderland, Sherlock Holmes) with the 212 pairs of corpus/eval_pairs.json
+(Chinese and English questions and paraphrases). The zh_everyday set: corpus/zh_everyday.json,
+original modern-Chinese passages with 108 questions labelled lexical or paraphrase. Each set is
+uploaded and built through the API on the embedded profile, in a temporary folder. Each pair
+names text that occurs in exactly one passage; a retrieved segment is relevant when it holds
+that text. Every query goes through the hit-testing endpoint (k=10, score 0) for each strategy.
 
-Prints recall@1, recall@5 and MRR@10 per language and overall, and hybrid's gain over the better
-of the two single strategies. `--fusion-grid` also prints hybrid's figures for other fusion
-settings, computed from the same two rankings (how the defaults were chosen).
+Prints recall@1, recall@5 and MRR@10 per set, per language, per kind and overall.
+`--fusion-grid` also prints hybrid's figures for other fusion settings and BM25 parameters,
+computed from the same two rankings on both sets (how the defaults were chosen: tuned on one
+set, checked on the other).
 
 Run from the repository root:
     .venv/bin/python -m test.benchmark.retrieval_quality [--fusion-grid]
