@@ -175,6 +175,28 @@ class EmbeddingSettings(_Group):
     embedding_timeout: float = Field(60.0, gt=0, description="Seconds one openai embeddings request may take")
 
 
+class RerankProvider(str, Enum):
+    NONE = "none"
+    HTTP = "http"
+
+
+class RerankApiFormat(str, Enum):
+    COHERE = "cohere"  # Jina, Cohere, Xinference, vLLM: {model, query, documents, top_n}
+    TEI = "tei"  # Text Embeddings Inference: {query, texts}
+
+
+class RerankSettings(_Group):
+    """An optional reranking step over retrieval's best candidates (off by default)."""
+
+    rerank_provider: RerankProvider = Field(RerankProvider.NONE, description="none, or http: a /rerank endpoint")
+    rerank_base_url: str = Field("", description="e.g. http://127.0.0.1:8080 or https://api.jina.ai/v1; /rerank is appended")
+    rerank_api_key: str = Field("", description="Sent as a bearer token when set")
+    rerank_model: str = Field("bge-reranker-v2-m3", description="Model name sent in Jina/Cohere format")
+    rerank_api_format: RerankApiFormat = Field(RerankApiFormat.COHERE, description="cohere (also Jina) or tei")
+    rerank_candidates: int = Field(20, ge=2, le=200, description="Best candidates of a search handed to the reranker")
+    rerank_timeout: float = Field(10.0, gt=0, description="Seconds one rerank request may take")
+
+
 class VectorStoreSettings(_Group):
     """Where segment vectors live: Weaviate when WEAVIATE_URL is set, else files under STORAGE_DIR/vector_store."""
 
@@ -555,6 +577,7 @@ class Settings(_Group):
     builtin_tools: BuiltinToolSettings = Field(default_factory=BuiltinToolSettings)
     embeddings: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     vector_store: VectorStoreSettings = Field(default_factory=VectorStoreSettings)
+    rerank: RerankSettings = Field(default_factory=RerankSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     open_api: OpenApiSettings = Field(default_factory=OpenApiSettings)
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)

@@ -17,6 +17,7 @@ from internal.aistack.resources.prometheus import register_prometheus
 from internal.aistack.resources.recorder import RequestRecorder
 from internal.aistack.stock.market import MarketData, create_market_data
 from internal.core.embeddings import Embeddings, create_embeddings
+from internal.core.rerank import Reranker, create_reranker
 from internal.core.builtin_apps import BuiltinAppCatalog
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
 from internal.core.language_model.catalog import LanguageModelCatalog
@@ -79,6 +80,7 @@ class InfrastructureModule(Module):
         binder.bind(RunSlots, to=create_run_slots(self.settings))
         binder.bind(ObjectStorage, to=create_object_storage(self.settings))
         binder.bind(Embeddings, to=create_embeddings(self.settings))
+        binder.bind(Reranker, to=create_reranker(self.settings.rerank))
         binder.bind(SpeechToText, to=create_speech_to_text(self.settings))
         binder.bind(TextToSpeech, to=create_text_to_speech(self.settings))
         binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))

@@ -1,6 +1,7 @@
 """Retrieval from an account's datasets, for hit testing (4.6) and for apps: it ranks segments,
 counts their hits and records the query (4.7)."""
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from injector import inject
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import insert, select, update
 
+from internal.core.rerank import Reranker, RerankError
 from internal.core.retrieval.entities import (
     QuerySource,
     RetrievalStrategy,
@@ -22,6 +24,8 @@ from internal.model import Dataset, DatasetQuery, Document, DocumentStatus, Segm
 
 from .base_service import BaseService
 
+logger = logging.getLogger(__name__)
+
 DATASET_NOT_FOUND = "该知识库不存在"
 RECENT_QUERY_COUNT = 10
 
@@ -31,6 +35,7 @@ RECENT_QUERY_COUNT = 10
 class RetrievalService(BaseService):
     embeddings: Embeddings
     ranker: SegmentRanker
+    reranker: Reranker
 
     def search(
         self,
@@ -50,7 +55,8 @@ class RetrievalService(BaseService):
         the semantic side of hybrid retrieval. `document_ids` restricts the search to those
         documents. `hybrid_weights` (full-text, semantic; summing to 1) replace hybrid's equal
         weights, and then each hit's score is its fused score; without them hybrid hits score 0,
-        as the console shows them (§4.6).
+        as the console shows them (§4.6). With a reranker configured, its order replaces
+        retrieval's among the best candidates (their scores stay the strategy's).
 
         Records one query per dataset searched and counts the hits of each returned segment
         and, once per query, of each document they belong to. The service runs its own
@@ -64,13 +70,22 @@ class RetrievalService(BaseService):
         if searched and k > 0 and strategy is not RetrievalStrategy.FULL_TEXT:
             vector = self.embeddings.embed_query(query)
 
+        rerank = self.reranker.active and k > 0
         with self.db.auto_commit():
+            pool = max(k, self.reranker.candidates) if rerank else k
             candidates = self.ranker.rank(
-                strategy, searched, query, vector, k, score, hybrid_weights or HYBRID_WEIGHTS, document_ids
+                strategy, searched, query, vector, pool, score, hybrid_weights or HYBRID_WEIGHTS, document_ids
             )
             if strategy is RetrievalStrategy.HYBRID and hybrid_weights is None:
                 candidates = [ScoredSegment(candidate.segment_id, 0.0) for candidate in candidates]
-            hits = self._searchable(candidates)[: max(k, 0)]
+            hits = self._searchable(candidates)
+            reranked = hits[: self.reranker.candidates] if rerank else []
+            contents = self._contents(reranked)
+        # The rerank request runs outside any transaction.
+        hits = self._reranked(query, reranked, contents) + hits[len(reranked) :]
+
+        with self.db.auto_commit():
+            hits = hits[: max(k, 0)]
             self._count_hits(hits)
             self._record_queries(searched, query, source, account_id, source_app_id)
             results = self._load(hits)
@@ -125,6 +140,24 @@ class RetrievalService(BaseService):
             )
         )
         return [candidate for candidate in candidates if candidate.segment_id in kept]
+
+    def _contents(self, hits: list[ScoredSegment]) -> dict[uuid.UUID, str]:
+        if not hits:
+            return {}
+        ids = [hit.segment_id for hit in hits]
+        return dict(self.db.session.execute(select(Segment.id, Segment.content).where(Segment.id.in_(ids))).all())
+
+    def _reranked(self, query: str, hits: list[ScoredSegment], contents: dict[uuid.UUID, str]) -> list[ScoredSegment]:
+        """The hits in the reranker's order (each keeps its score); its failure keeps retrieval's
+        order, since a search without reranking beats no answer."""
+        if len(hits) < 2:
+            return hits
+        try:
+            order = self.reranker.rerank(query, [contents.get(hit.segment_id, "") for hit in hits])
+        except RerankError:
+            logger.warning("reranking failed; retrieval's order is kept", exc_info=True)
+            return hits
+        return [hits[index] for index in order]
 
     def _count_hits(self, hits: list[ScoredSegment]) -> None:
         """Atomic increments: a segment per hit, a document once per query however many of its

@@ -19,6 +19,9 @@ from test.conftest import Member, create_member, make_settings
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 EVAL_PAIRS = CORPUS_DIR / "eval_pairs.json"
+# The second evaluation set: original modern-Chinese passages and questions labelled by kind
+# (lexical / paraphrase), in one file so the *.txt corpus above stays what it was.
+ZH_EVERYDAY_SET = CORPUS_DIR / "zh_everyday.json"
 ICON = "https://cdn.example.com/dataset.png"
 # Passages are separated by blank lines; at 100 tokens a segment holds about one passage
 # (31-135 tokens, median 75): long ones are cut at sentences, a few short ones share.
@@ -53,6 +56,12 @@ def corpus_passages() -> list[str]:
 
 def eval_pairs() -> list[dict]:
     return json.loads(EVAL_PAIRS.read_text(encoding="utf-8"))
+
+
+def zh_everyday_set() -> tuple[dict[str, bytes], list[dict]]:
+    """The second evaluation set's documents (name → text) and its question pairs."""
+    content = json.loads(ZH_EVERYDAY_SET.read_text(encoding="utf-8"))
+    return {name: text.encode() for name, text in content["documents"].items()}, content["pairs"]
 
 
 def sign_in(app: Flask) -> tuple[FlaskClient, Member]:
@@ -101,10 +110,14 @@ def wait_for_batch(client: FlaskClient, member: Member, dataset_id: str, batch: 
         time.sleep(POLL_INTERVAL)
 
 
-def build_corpus_dataset(client: FlaskClient, member: Member, name: str, copies: int = 1) -> tuple[str, list[dict]]:
-    """A dataset holding the corpus files (each `copies` times), built through the API in batches of 10."""
+def build_corpus_dataset(
+    client: FlaskClient, member: Member, name: str, copies: int = 1, files: dict[str, bytes] | None = None
+) -> tuple[str, list[dict]]:
+    """A dataset holding the corpus files (or the given ones; each `copies` times), built through
+    the API in batches of 10."""
     dataset_id = create_dataset(client, member, name)
-    files = [(f"{copy}-{file_name}", content) for copy in range(copies) for file_name, content in corpus_files().items()]
+    chosen = corpus_files() if files is None else files
+    files = [(f"{copy}-{file_name}", content) for copy in range(copies) for file_name, content in chosen.items()]
     progress = []
     for start in range(0, len(files), 10):
         ids = [upload(client, member, file_name, content) for file_name, content in files[start : start + 10]]

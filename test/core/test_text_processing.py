@@ -360,7 +360,16 @@ def test_query_terms_are_found_in_a_document_that_contains_them(document, query)
 def test_search_terms_drop_stop_words_and_punctuation():
     terms = search_terms("我们的知识库，是 THE best！！ ... of all — 检索？")
 
-    assert terms == ["知识", "知识库", "best", "检索"]
+    # Words first, then every Han character that is neither a stop-word (的, 是) nor very common (们).
+    assert terms == ["知识", "知识库", "best", "检索", "知", "识", "库", "检", "索"]
+
+
+def test_a_paraphrase_shares_characters_with_the_text_where_it_shares_no_words():
+    text = search_terms("不尚贤，使民不争")
+    paraphrase = search_terms("不推崇贤能的人，百姓就不会互相争夺")
+
+    assert {"贤", "争"} <= set(text) & set(paraphrase)
+    assert not {term for term in text if len(term) > 1} & set(paraphrase)
 
 
 def test_search_terms_keep_repeats_and_cut_long_terms():

@@ -74,12 +74,8 @@ class KeywordIndex:
         """Index the segments' current content; indexing a segment again replaces its terms."""
         rows, segment_ids = [], []
         for segment in segments:
-            counts = Counter(term for term in search_terms(segment.content) if term)
-            length = sum(counts.values())
             segment_ids.append(segment.id)
-            common = {"segment_id": segment.id, "dataset_id": segment.dataset_id, "document_id": segment.document_id}
-            rows.append({**common, "term": LENGTH_TERM, "frequency": 0, "segment_length": length})
-            rows.extend({**common, "term": term, "frequency": n, "segment_length": length} for term, n in counts.items())
+            rows.extend(term_rows(segment.id, segment.dataset_id, segment.document_id, segment.content))
         if not segment_ids:
             return
         self.remove_segments(segment_ids)
@@ -243,6 +239,16 @@ class KeywordIndex:
                 value = ceilings[term] * frequency / (frequency + norm_base + norm_per_length * length)
                 added[segment_id] = added.get(segment_id, 0.0) + value
         return added
+
+
+def term_rows(segment_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UUID, content: str) -> list[dict]:
+    """The `segment_term` rows of a segment's content: its length row and one row per term."""
+    counts = Counter(term for term in search_terms(content) if term)
+    length = sum(counts.values())
+    common = {"segment_id": segment_id, "dataset_id": dataset_id, "document_id": document_id}
+    rows = [{**common, "term": LENGTH_TERM, "frequency": 0, "segment_length": length}]
+    rows.extend({**common, "term": term, "frequency": n, "segment_length": length} for term, n in counts.items())
+    return rows
 
 
 def _unsearchable_documents(dataset_ids: list[uuid.UUID]):

@@ -2,7 +2,8 @@
 
 full_text ranks by BM25 over the keyword index; semantic by the similarity of the query's
 vector in the vector store; hybrid rescales both sides' scores to 0-1 and adds them with equal
-weights by default (on the benchmark set this beat reciprocal rank fusion; see test/benchmark).
+weights by default (on both benchmark sets this beat reciprocal rank fusion, other rescalings
+and other weights once Chinese is also searched by character; see test/benchmark).
 """
 
 import uuid
@@ -21,6 +22,8 @@ from .keyword_index import KeywordIndex
 HYBRID_POOL = 20
 # Fusion weights of the (full-text, semantic) rankings.
 HYBRID_WEIGHTS = (0.5, 0.5)
+# How each side's scores are made comparable before the weighted sum (fusion.min_max_fusion_scored).
+HYBRID_NORMALISATION = "min-max"
 # Vector hits the database may still drop (a switch flipped since the vector was written) are
 # made up for by asking for a few more than k.
 SEMANTIC_SPARE = 5

@@ -1,11 +1,15 @@
 """Keywords of a segment (TF-IDF over jieba's IDF table) and the terms of full-text (BM25) search."""
 
+import functools
 import re
 import threading
 
-from .words import iter_words, stop_words
+from .words import iter_han_characters, iter_words, stop_words
 
 MAX_TERM_LENGTH = 64
+# Han characters this common (IDF in jieba's table below this) are not terms of their own: their
+# postings would cover much of a large index and slow every query for little ranking gain.
+CHARACTER_MIN_IDF = 5.0
 
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _ASCII_WORD = re.compile(r"[a-z]+")
@@ -41,7 +45,11 @@ def search_terms(text: str) -> list[str]:
 
     Chinese is cut in jieba's search mode, everything else at non-word characters; case and
     full-width forms are folded, English plurals reduced, stop-words and punctuation dropped,
-    and terms cut to 64 characters. Documents and queries must both go through this function.
+    and terms cut to 64 characters. Every Han character that is neither a stop-word nor very
+    common is a term of its own too, after the words: a paraphrase rarely repeats the text's words but often its
+    characters (贤能 for 贤, 争夺 for 争), and classical Chinese is mostly one-character words
+    that jieba's modern dictionary cuts badly. Documents and queries must both go through this
+    function; changing it means rebuilding the keyword index (see migrations 0027).
     """
     excluded = stop_words()
     terms: list[str] = []
@@ -51,7 +59,15 @@ def search_terms(text: str) -> list[str]:
         if _ASCII_WORD.fullmatch(word):
             word = _singular(word)
         terms.append(word[:MAX_TERM_LENGTH])
+    terms.extend(character for character in iter_han_characters(text) if _distinctive(character))
     return terms
+
+
+@functools.lru_cache(maxsize=65536)
+def _distinctive(character: str) -> bool:
+    """Whether a Han character is a search term of its own: neither a stop-word nor very common."""
+    idf, median_idf = _idf_table()
+    return character not in stop_words() and idf.get(character, median_idf) >= CHARACTER_MIN_IDF
 
 
 def _singular(word: str) -> str:

@@ -66,6 +66,13 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def iter_han_characters(text: str) -> Iterator[str]:
+    """The Han characters of the normalised text, in order, repeats included."""
+    for match in _WORD_RUN.finditer(normalize(text)):
+        if match.group("han") is not None:
+            yield from match.group("han")
+
+
 def iter_words(text: str, *, for_search: bool) -> Iterator[str]:
     """Words of the normalised text, stop-words included, punctuation and spaces left out.
 

@@ -1,0 +1,7 @@
+"""Reranking: a second opinion on the order of retrieval's best candidates, behind one port."""
+
+from .base import KeepOrder, Reranker, RerankError
+from .factory import create_reranker
+from .http_reranker import HttpReranker
+
+__all__ = ["HttpReranker", "KeepOrder", "RerankError", "Reranker", "create_reranker"]
