@@ -6,7 +6,7 @@ indexed with. Every segment's `segment_term` rows are rebuilt with the current r
 batches. No schema change.
 
 Revision ID: b4d145f6a0a2
-Revises: b8dbef097c6a
+Revises: a3c034e5cf1f
 Create Date: 2026-12-07 05:30:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4d145f6a0a2'
-down_revision = 'b8dbef097c6a'
+down_revision = 'a3c034e5cf1f'
 branch_labels = None
 depends_on = None
 
