@@ -57,5 +57,7 @@ def register_prometheus(app: Flask, settings: Settings, service: PerformanceServ
         ProcessCollector(registry=registry)
         return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
 
-    app.add_url_rule("/metrics", "prometheus_metrics", metrics, methods=["GET"])
+    # Prometheus' scrape endpoint speaks its own text format, not the API's envelope: an
+    # "openapi…" endpoint name keeps it out of the platform's API document (spectree skips those).
+    app.add_url_rule("/metrics", "openapi_excluded_prometheus_metrics", metrics, methods=["GET"])
 
