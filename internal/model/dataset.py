@@ -142,6 +142,24 @@ class SegmentTerm(db.Model):
     segment_length: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class DocumentTerm(db.Model):
+    """BM25's corpus statistics per document and term, kept with the postings: how many of the
+    document's indexed segments hold the term and the sum of their lengths. The empty term counts
+    every indexed segment, as in `segment_term`. A search adds up its datasets' rows instead of
+    counting postings (a common term has one per segment)."""
+
+    __tablename__ = "document_term"
+    __table_args__ = (
+        Index("ix_document_term_dataset", "dataset_id", "term", "document_id", "postings", "total_length"),
+    )
+
+    document_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("document.id", ondelete="CASCADE"), primary_key=True)
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("dataset.id", ondelete="CASCADE"))
+    postings: Mapped[int] = mapped_column(Integer, default=0)
+    total_length: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class DatasetQuery(db.Model):
     """A retrieval against a dataset, from hit testing or an app, newest shown first."""
 

@@ -1,5 +1,6 @@
 """Migration 0027: segments indexed before single Han characters became search terms are
-indexed again with the current rule and found by a paraphrase. SQLite and PostgreSQL."""
+indexed again with the current rule and found by a paraphrase; migration 0028 fills the keyword
+statistics (document_term) from the postings. SQLite and PostgreSQL."""
 
 import uuid
 
@@ -12,7 +13,7 @@ from internal.model import SegmentTerm
 from internal.server.http import MIGRATIONS_DIR
 from internal.service.account_service import AccountService
 from test.api import test_api_key_migration
-from test.core.test_retrieval import KnowledgeBase
+from test.core.test_retrieval import KnowledgeBase, assert_statistics_match_postings
 
 # An application on a database of its own, SQLite and PostgreSQL.
 fresh_app = test_api_key_migration.fresh_app
@@ -35,6 +36,7 @@ def test_segments_indexed_before_are_indexed_by_character_and_found_by_a_paraphr
         db.session.execute(delete(SegmentTerm).where(func.length(SegmentTerm.term) == 1))
         db.session.commit()
         assert KeywordIndex(db).search([dataset], "贤", 5) == []
+        db.session.rollback()  # the search's read transaction would hold up the downgrade's DDL
         downgrade(directory=MIGRATIONS_DIR, revision=f"{REVISION}-1")
         upgrade(directory=MIGRATIONS_DIR, revision="heads")
 
@@ -44,3 +46,4 @@ def test_segments_indexed_before_are_indexed_by_character_and_found_by_a_paraphr
         expected = term_rows(segment_id, dataset, uuid.uuid4(), TEXT)
         assert sorted(rows) == sorted((r["term"], r["frequency"], r["segment_length"]) for r in expected)
         assert KeywordIndex(db).search([dataset], PARAPHRASE, 5)[0][0] == segment_id
+        assert_statistics_match_postings(dataset)

@@ -25,7 +25,7 @@ from internal.core.text_processing.keywords import search_terms
 from internal.exception import NotFoundException
 from internal.extension.database import db, utcnow
 from internal.extension.vector_store import VectorRecord, VectorStore
-from internal.model import Dataset, DatasetQuery, Document, Segment, SegmentTerm
+from internal.model import Dataset, DatasetQuery, Document, DocumentTerm, Segment, SegmentTerm
 from internal.service.account_service import AccountService
 from internal.service.retrieval_service import RetrievalService
 
@@ -287,6 +287,21 @@ def test_search_may_be_restricted_to_some_documents_with_their_own_statistics(kb
     assert index.search([dataset], "lighthouse", 5, document_ids=[uuid.uuid4()]) == []
 
 
+def assert_statistics_match_postings(dataset: uuid.UUID) -> None:
+    """document_term holds exactly what counting segment_term's postings per document gives."""
+    counted = db.session.execute(
+        select(SegmentTerm.document_id, SegmentTerm.term, func.count(), func.sum(SegmentTerm.segment_length))
+        .where(SegmentTerm.dataset_id == dataset)
+        .group_by(SegmentTerm.document_id, SegmentTerm.term)
+    ).all()
+    kept = db.session.execute(
+        select(DocumentTerm.document_id, DocumentTerm.term, DocumentTerm.postings, DocumentTerm.total_length).where(
+            DocumentTerm.dataset_id == dataset
+        )
+    ).all()
+    assert sorted(map(tuple, kept)) == sorted(map(tuple, counted))
+
+
 def test_index_writes_are_idempotent_and_removals_complete(kb):
     index = kb.injected(KeywordIndex)
     dataset = kb.dataset()
@@ -296,6 +311,7 @@ def test_index_writes_are_idempotent_and_removals_complete(kb):
     segments = db.session.scalars(select(Segment).where(Segment.id.in_(ids))).all()
     index.add_segments(segments)  # a retried indexing step
     db.session.commit()
+    assert_statistics_match_postings(dataset)
     rows = db.session.scalar(select(func.count()).select_from(SegmentTerm).where(SegmentTerm.segment_id == ids[0]))
     assert rows == len(set(search_terms(ALICE[0]))) + 1  # one row per distinct term plus the length row
 
@@ -306,19 +322,23 @@ def test_index_writes_are_idempotent_and_removals_complete(kb):
     db.session.commit()
     assert index.search([dataset], "sister bank", 5) == []
     assert index.search([dataset], "croquet", 5)[0][0] == ids[0]
+    assert_statistics_match_postings(dataset)
 
     index.remove_segments([ids[1]])
     db.session.commit()
     assert ids[1] not in {s for s, _ in index.search([dataset], "rabbit watch", 5)}
+    assert_statistics_match_postings(dataset)
 
     index.remove_document(db.session.get(Segment, other_doc[0]).document_id)
     db.session.commit()
     assert index.search([dataset], "Holmes", 5) == []
+    assert_statistics_match_postings(dataset)
 
     index.remove_dataset(dataset)
     db.session.commit()
     assert index.search([dataset], "rabbit", 5) == []
     assert db.session.scalar(select(func.count()).select_from(SegmentTerm).where(SegmentTerm.dataset_id == dataset)) == 0
+    assert db.session.scalar(select(func.count()).select_from(DocumentTerm).where(DocumentTerm.dataset_id == dataset)) == 0
 
 
 # --- strategies through the service ----------------------------------------------------------

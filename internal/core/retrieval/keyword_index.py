@@ -1,9 +1,12 @@
 """Full-text retrieval: the `segment_term` inverted index and BM25 ranking in SQL.
 
-Writes join the caller's transaction. A search reads the postings of the query's terms from
-one covering index and skips unsearchable segments (a segment or document that is disabled or
-not completed). Very common terms are scored only for the best candidates (MaxScore), which
-keeps a query's cost near the size of its rarer terms' postings without changing the ranking.
+Writes join the caller's transaction and keep `document_term` (per document and term: postings
+and the sum of their segments' lengths) in step, so a search finds BM25's corpus statistics in a
+few rows per document instead of counting postings. A search reads the postings of the query's
+terms from one covering index and skips unsearchable segments (a segment or document that is
+disabled or not completed). Very common terms are scored only for the best candidates
+(MaxScore), which keeps a query's cost near the size of its rarer terms' postings without
+changing the ranking.
 """
 
 import math
@@ -14,11 +17,12 @@ from dataclasses import dataclass, replace
 
 from injector import inject
 from sqlalchemy import Float, and_, bindparam, case, cast, delete, func, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import Uuid
 
 from internal.core.text_processing.keywords import search_terms
 from internal.extension.database import SQLAlchemy
-from internal.model import Document, Segment, SegmentTerm
+from internal.model import Document, DocumentTerm, Segment, SegmentTerm
 from internal.model.dataset import UNSEARCHABLE
 
 # BM25 parameters: term-frequency saturation and length normalisation.
@@ -81,22 +85,69 @@ class KeywordIndex:
         self.remove_segments(segment_ids)
         for start in range(0, len(rows), _WRITE_CHUNK):
             self.db.session.execute(insert(SegmentTerm), rows[start : start + _WRITE_CHUNK])
+        counted: dict[tuple[uuid.UUID, str], list] = {}
+        for row in rows:
+            totals = counted.setdefault((row["document_id"], row["term"]), [row["dataset_id"], 0, 0])
+            totals[1] += 1
+            totals[2] += row["segment_length"]
+        self._add_statistics(counted)
 
     def remove_segments(self, segment_ids: Iterable[uuid.UUID]) -> None:
         ids = list(segment_ids)
         for start in range(0, len(ids), _DELETE_CHUNK):
-            self._delete(SegmentTerm.segment_id.in_(ids[start : start + _DELETE_CHUNK]))
+            chunk = SegmentTerm.segment_id.in_(ids[start : start + _DELETE_CHUNK])
+            removed = self.db.session.execute(
+                select(
+                    SegmentTerm.document_id, SegmentTerm.term, SegmentTerm.dataset_id, func.count(), func.sum(SegmentTerm.segment_length)
+                )
+                .where(chunk)
+                .group_by(SegmentTerm.document_id, SegmentTerm.term, SegmentTerm.dataset_id)
+            ).all()
+            if not removed:
+                continue
+            self._delete(chunk)
+            self._add_statistics({(document, term): [dataset, -count, -length] for document, term, dataset, count, length in removed})
+            self.db.session.execute(
+                delete(DocumentTerm)
+                .where(DocumentTerm.document_id.in_({row[0] for row in removed}), DocumentTerm.postings <= 0)
+                .execution_options(synchronize_session=False)
+            )
 
     def remove_document(self, document_id: uuid.UUID) -> None:
         self._delete(SegmentTerm.document_id == document_id)
+        self._delete_statistics(DocumentTerm.document_id == document_id)
 
     def remove_dataset(self, dataset_id: uuid.UUID) -> None:
         self._delete(SegmentTerm.dataset_id == dataset_id)
+        self._delete_statistics(DocumentTerm.dataset_id == dataset_id)
 
     def _delete(self, condition) -> None:
         self.db.session.execute(
             delete(SegmentTerm).where(condition).execution_options(synchronize_session=False)
         )
+
+    def _delete_statistics(self, condition) -> None:
+        self.db.session.execute(delete(DocumentTerm).where(condition).execution_options(synchronize_session=False))
+
+    def _add_statistics(self, changes: dict[tuple[uuid.UUID, str], list]) -> None:
+        """Adds (document, term) → [dataset, postings, length] to the statistics; rows are written
+        in key order, so concurrent writers lock shared rows in the same order."""
+        dialect = postgresql if self.db.engine.dialect.name == "postgresql" else sqlite
+        table = DocumentTerm.__table__
+        upsert = dialect.insert(table)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[table.c.document_id, table.c.term],
+            set_={
+                "postings": table.c.postings + upsert.excluded.postings,
+                "total_length": table.c.total_length + upsert.excluded.total_length,
+            },
+        )
+        rows = [
+            {"document_id": document, "term": term, "dataset_id": dataset, "postings": postings, "total_length": length}
+            for (document, term), (dataset, postings, length) in sorted(changes.items(), key=lambda item: (str(item[0][0]), item[0][1]))
+        ]
+        for start in range(0, len(rows), _WRITE_CHUNK):
+            self.db.session.execute(upsert, rows[start : start + _WRITE_CHUNK])
 
     # --- searching --------------------------------------------------------------------------------
 
@@ -163,17 +214,27 @@ class KeywordIndex:
 
     def _corpus(self, scope: _Scope, terms: list[str]) -> _Corpus:
         """Segment count, average length and document frequencies, over searchable segments only:
-        everything indexed in the datasets minus what the exclusions hold."""
+        the statistics of the searchable documents minus what their excluded segments hold."""
         looked_up = [LENGTH_TERM, *terms]
-        totals = self._term_totals(and_(*scope.postings(), SegmentTerm.term.in_(looked_up)))
-        exclusions = []
+        conditions = [DocumentTerm.dataset_id.in_(scope.dataset_ids), DocumentTerm.term.in_(looked_up)]
+        if scope.document_ids is not None:
+            conditions.append(DocumentTerm.document_id.in_(scope.document_ids))
         if scope.excluded_document_ids:
-            exclusions.append(SegmentTerm.document_id.in_(self._excluded_documents(scope)))
+            conditions.append(DocumentTerm.document_id.not_in(self._excluded_documents(scope)))
+        rows = self.db.session.execute(
+            select(DocumentTerm.term, func.sum(DocumentTerm.postings), func.sum(DocumentTerm.total_length))
+            .where(*conditions)
+            .group_by(DocumentTerm.term)
+        )
+        totals = {term: (int(count), int(length)) for term, count, length in rows}
         if scope.excluded_segment_ids:
-            exclusions.append(SegmentTerm.segment_id.in_(self._excluded_segments(scope)))
-        within = scope.postings()[1:]  # exclusions lie inside the datasets already
-        for exclusion in exclusions:
-            excluded = self._term_totals(and_(exclusion, *within, SegmentTerm.term.in_(looked_up)))
+            excluded = self._term_totals(
+                and_(
+                    SegmentTerm.segment_id.in_(self._excluded_segments(scope)),
+                    *scope.postings()[1:],  # excluded segments lie inside the datasets already
+                    SegmentTerm.term.in_(looked_up),
+                )
+            )
             for term, (count, length) in excluded.items():
                 total_count, total_length = totals.get(term, (0, 0))
                 totals[term] = (total_count - count, total_length - length)
