@@ -178,6 +178,7 @@ class EmbeddingSettings(_Group):
 class RerankProvider(str, Enum):
     NONE = "none"
     HTTP = "http"
+    CHAT = "chat"
 
 
 class RerankApiFormat(str, Enum):
@@ -188,13 +189,17 @@ class RerankApiFormat(str, Enum):
 class RerankSettings(_Group):
     """An optional reranking step over retrieval's best candidates (off by default)."""
 
-    rerank_provider: RerankProvider = Field(RerankProvider.NONE, description="none, or http: a /rerank endpoint")
+    rerank_provider: RerankProvider = Field(
+        RerankProvider.NONE, description="none; http: a /rerank endpoint; chat: a chat model of the catalog ranks the candidates"
+    )
     rerank_base_url: str = Field("", description="e.g. http://127.0.0.1:8080 or https://api.jina.ai/v1; /rerank is appended")
     rerank_api_key: str = Field("", description="Sent as a bearer token when set")
     rerank_model: str = Field("bge-reranker-v2-m3", description="Model name sent in Jina/Cohere format")
     rerank_api_format: RerankApiFormat = Field(RerankApiFormat.COHERE, description="cohere (also Jina) or tei")
     rerank_candidates: int = Field(20, ge=2, le=200, description="Best candidates of a search handed to the reranker")
     rerank_timeout: float = Field(10.0, gt=0, description="Seconds one rerank request may take")
+    rerank_chat_provider: str = Field("", description="With RERANK_PROVIDER=chat: provider name in the model catalog, e.g. openai")
+    rerank_chat_model: str = Field("", description="With RERANK_PROVIDER=chat: a model of that provider, e.g. gpt-4o-mini")
 
 
 class VectorStoreSettings(_Group):

@@ -5,7 +5,7 @@ import logging
 from flask import Flask, redirect, request
 from flask_cors import CORS
 from flask_migrate import upgrade
-from injector import Binder, Injector, Module
+from injector import Binder, CallableProvider, Injector, Module, singleton
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import PROJECT_ROOT, Settings
@@ -21,6 +21,7 @@ from internal.core.rerank import Reranker, create_reranker
 from internal.core.builtin_apps import BuiltinAppCatalog
 from internal.core.tools.builtin_tools import BuiltinToolCatalog
 from internal.core.language_model.catalog import LanguageModelCatalog
+from internal.core.language_model.factory import LanguageModelFactory
 from internal.core.speech import SpeechToText, TextToSpeech, create_speech_to_text, create_text_to_speech
 from internal.extension.run_queue import RunQueue, create_run_queue
 from internal.extension.celery_app import init_celery
@@ -80,7 +81,12 @@ class InfrastructureModule(Module):
         binder.bind(RunSlots, to=create_run_slots(self.settings))
         binder.bind(ObjectStorage, to=create_object_storage(self.settings))
         binder.bind(Embeddings, to=create_embeddings(self.settings))
-        binder.bind(Reranker, to=create_reranker(self.settings.rerank))
+        # The chat reranker builds its model with the language-model factory, itself injected.
+        binder.bind(
+            Reranker,
+            to=CallableProvider(lambda: create_reranker(self.settings.rerank, binder.injector.get(LanguageModelFactory))),
+            scope=singleton,
+        )
         binder.bind(SpeechToText, to=create_speech_to_text(self.settings))
         binder.bind(TextToSpeech, to=create_text_to_speech(self.settings))
         binder.bind(VectorStore, to=create_vector_store(self.settings, kv_store))
@@ -161,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_aistack(app, injector, settings)
     # A template whose configuration breaks the rules of a draft update fails start-up.
     injector.get(BuiltinAppService).check_templates()
+    injector.get(Reranker)  # a reranker setting that is missing or wrong fails the start
     api_doc.register(app)
     register_prometheus(app, settings, injector.get(PerformanceService))
     app.add_url_rule("/docs", "docs_index", lambda: redirect("/docs/swagger/"))

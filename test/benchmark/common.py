@@ -111,17 +111,22 @@ def wait_for_batch(client: FlaskClient, member: Member, dataset_id: str, batch: 
 
 
 def build_corpus_dataset(
-    client: FlaskClient, member: Member, name: str, copies: int = 1, files: dict[str, bytes] | None = None
+    client: FlaskClient,
+    member: Member,
+    name: str,
+    copies: int = 1,
+    files: dict[str, bytes] | None = None,
+    rule: dict = PASSAGE_RULE,
 ) -> tuple[str, list[dict]]:
     """A dataset holding the corpus files (or the given ones; each `copies` times), built through
-    the API in batches of 10."""
+    the API in batches of 10 with the given process rule."""
     dataset_id = create_dataset(client, member, name)
     chosen = corpus_files() if files is None else files
     files = [(f"{copy}-{file_name}", content) for copy in range(copies) for file_name, content in chosen.items()]
     progress = []
     for start in range(0, len(files), 10):
         ids = [upload(client, member, file_name, content) for file_name, content in files[start : start + 10]]
-        progress += wait_for_batch(client, member, dataset_id, add_documents(client, member, dataset_id, ids, PASSAGE_RULE))
+        progress += wait_for_batch(client, member, dataset_id, add_documents(client, member, dataset_id, ids, rule))
     return dataset_id, progress
 
 

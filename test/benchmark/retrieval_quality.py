@@ -9,12 +9,14 @@ names text that occurs in exactly one passage; a retrieved segment is relevant w
 that text. Every query goes through the hit-testing endpoint (k=10, score 0) for each strategy.
 
 Prints recall@1, recall@5 and MRR@10 per set, per language, per kind and overall.
+`--chunk-size N` builds with the default separators (AUTOMATIC_RULE's) at N tokens, overlap N/10,
+instead of one passage per segment: the chunking lever (500 is the automatic rule).
 `--fusion-grid` also prints hybrid's figures for other fusion settings and BM25 parameters,
 computed from the same two rankings on both sets (how the defaults were chosen: tuned on one
 set, checked on the other).
 
 Run from the repository root:
-    .venv/bin/python -m test.benchmark.retrieval_quality [--fusion-grid]
+    .venv/bin/python -m test.benchmark.retrieval_quality [--chunk-size N] [--fusion-grid]
 """
 
 import argparse
@@ -27,10 +29,11 @@ from langchain_core.embeddings import Embeddings
 from internal.core.retrieval import keyword_index, strategies
 from internal.core.retrieval.fusion import reciprocal_rank_fusion
 from internal.core.retrieval.keyword_index import KeywordIndex
+from internal.core.text_processing.splitter import AUTOMATIC_RULE
 from internal.extension.database import db
 from internal.extension.vector_store import VectorStore
 from internal.model import Segment
-from test.benchmark.common import api, build_corpus_dataset, corpus_files, embedded_app, eval_pairs, sign_in, zh_everyday_set
+from test.benchmark.common import PASSAGE_RULE, api, build_corpus_dataset, corpus_files, embedded_app, eval_pairs, sign_in, zh_everyday_set
 
 STRATEGIES = ("full_text", "semantic", "hybrid")
 K = 10
@@ -198,7 +201,13 @@ def evaluation_sets() -> list[tuple[str, dict[str, bytes], list[dict]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fusion-grid", action="store_true", help="also print hybrid for other fusion and BM25 settings")
+    parser.add_argument("--chunk-size", type=int, help="default separators at this size instead of a segment per passage")
     args = parser.parse_args()
+    rule = PASSAGE_RULE
+    if args.chunk_size:
+        segment = {**AUTOMATIC_RULE["segment"], "chunk_size": args.chunk_size, "chunk_overlap": args.chunk_size // 10}
+        rule = {**AUTOMATIC_RULE, "segment": segment}
+    print(f"segments: {rule['segment']['chunk_size']} tokens at most, separators {rule['segment']['separators']}")
 
     with embedded_app() as app:
         client, member = sign_in(app)
@@ -207,7 +216,9 @@ def main() -> None:
             kinds = Counter(f"{p['lang']}/{p.get('kind', 'unlabelled')}" for p in pairs)
             print(f"\n=== set {set_name}: {len(pairs)} pairs ({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})")
             started = time.perf_counter()
-            dataset_id, progress = build_corpus_dataset(client, member, f"retrieval-quality-{set_name}", files=files)
+            dataset_id, progress = build_corpus_dataset(
+                client, member, f"retrieval-quality-{set_name}", files=files, rule=rule
+            )
             segments = sum(item["segment_count"] for item in progress)
             print(f"indexed {len(progress)} documents, {segments} segments through the API in {time.perf_counter() - started:.1f}s")
             ranks = run_hit_tests(client, member, dataset_id, pairs)

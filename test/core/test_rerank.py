@@ -1,5 +1,6 @@
 """The reranking step: the HTTP backend against a fake `/rerank` endpoint (Jina/Cohere and TEI
-forms), the configuration switch, and retrieval reordering its best candidates on both profiles."""
+forms), the chat-model backend against the fake OpenAI server, the configuration switch, and
+retrieval reordering its best candidates on both profiles."""
 
 import uuid
 from collections.abc import Iterator
@@ -7,11 +8,13 @@ from collections.abc import Iterator
 import pytest
 
 from config.settings import RerankSettings
-from internal.core.rerank import HttpReranker, KeepOrder, Reranker, RerankError, create_reranker
+from internal.core.language_model.factory import LanguageModelFactory
+from internal.core.rerank import ChatReranker, HttpReranker, KeepOrder, Reranker, RerankError, create_reranker
 from internal.extension.database import db
 from internal.service.account_service import AccountService
 from internal.service.retrieval_service import RetrievalService
 from test.core.test_retrieval import ALICE, DAODEJING, HOLMES, LUNYU, KnowledgeBase
+from test.fakes.openai_server import ChatReply, ToolCall
 from test.fakes.rerank_server import FakeRerank
 
 API_KEY = "rk-test-fake"
@@ -81,6 +84,46 @@ def test_configuration_switches_the_backend():
     assert reranker.url == "http://127.0.0.1:9/v1/rerank" and reranker.candidates == 7
 
 
+def chat_settings(**overrides) -> RerankSettings:
+    values = {"rerank_provider": "chat", "rerank_chat_provider": "openai", "rerank_chat_model": "gpt-4o-mini", **overrides}
+    return RerankSettings(_env_file=None, **values)
+
+
+def ranking(*numbers: int) -> ChatReply:
+    return ChatReply(tool_calls=[ToolCall("PassageRanking", {"ranking": list(numbers)})])
+
+
+def test_chat_reranker_asks_the_model_for_the_passages_order(app, llm):
+    reranker = create_reranker(chat_settings(rerank_candidates=3), app.extensions["injector"].get(LanguageModelFactory))
+    assert isinstance(reranker, ChatReranker) and reranker.active and reranker.candidates == 3
+    llm.script_chat("上善若水", ranking(1))
+
+    # Numbers the model leaves out follow in retrieval's order.
+    assert reranker.rerank("什么像水一样好？", LUNYU[:1] + DAODEJING) == [1, 0, 2]
+    (body,) = llm.chat_requests("上善若水")
+    assert body["model"] == "gpt-4o-mini"
+    assert body["tool_choice"]["function"]["name"] == "PassageRanking"
+    prompt = body["messages"][-1]["content"]
+    assert "什么像水一样好？" in prompt and f"[1] {DAODEJING[0]}" in prompt and f"[0] {LUNYU[0]}" in prompt
+    assert reranker.rerank("one", ["only"]) == [0] and len(llm.chat_requests()) == 1  # nothing to order
+
+
+def test_chat_reranker_answers_of_the_wrong_shape_and_failures_are_rerank_errors(app, llm):
+    reranker = create_reranker(chat_settings(), app.extensions["injector"].get(LanguageModelFactory))
+    llm.script_chat("rabbit", ranking(0, 7), ranking(1, 1), "no function call", ChatReply(status=500, error_message="down"))
+    for _ in range(4):
+        with pytest.raises(RerankError):
+            reranker.rerank("rabbit", ALICE)
+
+
+def test_chat_reranker_configuration_is_checked_at_start(app):
+    language_models = app.extensions["injector"].get(LanguageModelFactory)
+    with pytest.raises(RuntimeError, match="RERANK_CHAT_PROVIDER"):
+        create_reranker(chat_settings(rerank_chat_model=""), language_models)
+    with pytest.raises(RuntimeError, match="not a model of the catalog"):
+        create_reranker(chat_settings(rerank_chat_model="no-such-model"), language_models)
+
+
 @pytest.fixture
 def kb(app):
     with app.app_context():
@@ -130,6 +173,23 @@ def test_a_failing_reranker_keeps_retrievals_order(kb, reranking):
 
     assert [s.id for s in found] == plain
     assert len(reranking.bodies()) == 1
+
+
+def test_retrieval_takes_the_chat_models_order(kb, llm):
+    dataset = kb.dataset()
+    kb.document(dataset, ALICE + HOLMES)
+    query = "Holmes Alice rabbit"
+    plain = [s.content for s in _search_without_reranker(kb, dataset, query, k=3)]
+    assert len(plain) == 3
+    llm.script_chat(query, ranking(2, 0, 1))
+    injector = kb.app.extensions["injector"]
+    before = injector.get(Reranker)
+    injector.binder.bind(Reranker, to=create_reranker(chat_settings(rerank_candidates=3), injector.get(LanguageModelFactory)))
+    try:
+        found = kb.injected(RetrievalService).search(kb.account_id, [dataset], query, "full_text", 2, 0.0)
+    finally:
+        injector.binder.bind(Reranker, to=before)
+    assert [s.content for s in found] == [plain[2], plain[0]]
 
 
 def _search_without_reranker(kb, dataset: uuid.UUID, query: str, k: int = 10):
