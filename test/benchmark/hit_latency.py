@@ -12,11 +12,16 @@ hit-testing endpoint calls it (query embedding with the real model, keyword and 
 the searchable check, hit counters, the recorded query, loading the segments). The keyword index
 and vector store alone are timed too. Queries are the 212 evaluation questions.
 
+`--rerank http` / `--rerank chat` also times hybrid with a reranking step over the best 20
+candidates, against a fake /rerank endpoint or the fake OpenAI server answering a ranking at once:
+the platform's own cost of the step (request, round trip, the candidates' contents loaded); a
+real reranker adds its model's time on top.
+
 On a small, busy machine BLAS thread pools hurt these tiny matrix products (threads woken for
 each call wait for a core); compare with `OPENBLAS_NUM_THREADS=1 EMBEDDING_THREADS=1`.
 
 Run from the repository root:
-    .venv/bin/python -m test.benchmark.hit_latency [--sizes 10000 100000] [--queries 100]
+    .venv/bin/python -m test.benchmark.hit_latency [--sizes 10000 100000] [--queries 100] [--rerank http chat]
 """
 
 import argparse
@@ -32,12 +37,18 @@ from langchain_core.embeddings import Embeddings
 from sqlalchemy import insert
 
 from config import Settings
+from config.settings import ProviderSettings, RerankSettings
+from internal.core.language_model.catalog import LanguageModelCatalog
+from internal.core.language_model.factory import LanguageModelFactory
+from internal.core.rerank import Reranker, create_reranker
 from internal.core.retrieval.keyword_index import KeywordIndex
 from internal.core.text_processing.tokens import count_tokens
 from internal.extension.database import db, utcnow
 from internal.extension.vector_store import VectorRecord, VectorStore
 from internal.model import Dataset, Document, Segment
 from internal.service.retrieval_service import RetrievalService
+from test.fakes.openai_server import ChatReply, FakeOpenAI, ToolCall
+from test.fakes.rerank_server import FakeRerank
 from test.benchmark.common import corpus_passages, embedded_app, eval_pairs, median, percentile, sign_in
 
 SEGMENTS_PER_DOCUMENT = 1000
@@ -141,10 +152,42 @@ def measure(app, corpus: SyntheticCorpus, queries: list[str]) -> dict[str, list[
     return results
 
 
+def measure_reranked(app, corpus: SyntheticCorpus, queries: list[str], kinds: list[str]) -> dict[str, list[float]]:
+    """Hybrid through the service with each kind of reranker bound in turn, against its fake."""
+    injector = app.extensions["injector"]
+    service, before = injector.get(RetrievalService), injector.get(Reranker)
+    results = {}
+    for kind in kinds:
+        fake = (FakeRerank() if kind == "http" else FakeOpenAI(api_key="sk-bench")).start()
+        try:
+            service.reranker = _reranker(app, kind, fake, len(queries) + 1)
+            with app.app_context():
+                results[f"hybrid + {kind} rerank"] = timed(
+                    lambda q: service.search(corpus.account_id, [corpus.dataset_id], q, "hybrid", 10, 0.0), queries
+                )
+                db.session.remove()
+        finally:
+            service.reranker = before
+            fake.stop()
+    return results
+
+
+def _reranker(app, kind: str, fake, calls: int) -> Reranker:
+    if kind == "http":
+        return create_reranker(RerankSettings(_env_file=None, rerank_provider="http", rerank_base_url=fake.url, rerank_api_key=fake.api_key))
+    fake.script_chat(lambda body: True, *[ChatReply(tool_calls=[ToolCall("PassageRanking", {"ranking": [3, 1, 2]})])] * calls)
+    settings = app.extensions["injector"].get(Settings)
+    providers = ProviderSettings(_env_file=None, openai_api_base=fake.api_base, openai_api_key=fake.api_key)
+    language_models = LanguageModelFactory(settings.model_copy(update={"providers": providers}), LanguageModelCatalog.load())
+    chat = RerankSettings(_env_file=None, rerank_provider="chat", rerank_chat_provider="openai", rerank_chat_model="gpt-4o-mini")
+    return create_reranker(chat, language_models)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=100, help="evaluation questions timed per strategy")
+    parser.add_argument("--rerank", nargs="*", choices=["http", "chat"], default=[], help="also time hybrid with these rerankers")
     args = parser.parse_args()
 
     pairs = eval_pairs()
@@ -162,7 +205,8 @@ def main() -> None:
             seconds = corpus.grow_to(size)
             print(f"\n{size} segments (built in {seconds:.0f}s, {len(range(0, size, SEGMENTS_PER_DOCUMENT))} documents)")
             print(f"{'path':<26}{'p50 ms':>10}{'p99 ms':>10}")
-            for name, timings in measure(app, corpus, queries).items():
+            timings_by_path = measure(app, corpus, queries) | measure_reranked(app, corpus, queries, args.rerank)
+            for name, timings in timings_by_path.items():
                 print(f"{name:<26}{median(timings):>10.1f}{percentile(timings, 0.99):>10.1f}")
 
 

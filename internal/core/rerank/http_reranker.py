@@ -23,6 +23,9 @@ class HttpReranker(Reranker):
         self.api_format = api_format
         self.candidates = candidates
         self.timeout = timeout
+        # One client for every search: a new one per request builds its TLS context and opens a
+        # new connection each time (~25 ms here).
+        self.client = httpx.Client(timeout=timeout)
 
     def rerank(self, query: str, texts: Sequence[str]) -> list[int]:
         if not texts:
@@ -33,7 +36,7 @@ class HttpReranker(Reranker):
             body = {"model": self.model, "query": query, "documents": list(texts), "top_n": len(texts)}
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
-            response = httpx.post(self.url, json=body, headers=headers, timeout=self.timeout)
+            response = self.client.post(self.url, json=body, headers=headers)
             response.raise_for_status()
             answer = response.json()
         except (httpx.HTTPError, ValueError) as exc:
