@@ -347,6 +347,9 @@ class AIStackSettings(_Group):
         30 * 24 * 3600, ge=3600, le=365 * 24 * 3600, description="Seconds an OAuth2 refresh token lasts (rotated on every use)"
     )
     aistack_oauth2_code_expires_in: int = Field(600, ge=30, le=3600, description="Seconds an OAuth2 authorization code may wait to be exchanged")
+    aistack_oauth2_purge_interval: float = Field(
+        3600.0, gt=0, description="Seconds between purges of OAuth2 codes and tokens expired for a day"
+    )
     aistack_ports: str = Field(
         "rag=8011,erp=8013,trends=8014,stock=8015,content=8016,tasks=8017,resources=8018,learning=8019,chat=8020",
         description="system=port pairs: a request arriving on that port is served by that system at /api/...; empty: none",

@@ -43,6 +43,7 @@ from internal.service.task_names import (
     CHECK_STOCK_ORDERS,
     FIRE_DUE_REMINDERS,
     PUBLISH_DUE_CONTENT,
+    PURGE_OAUTH2_GRANTS,
     SWEEP_AGENT_TASKS,
     SWEEP_INDEXING,
 )
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SWEEP_AGENT_TASKS: settings.aistack_tasks.aistack_tasks_sweep_interval,
         SWEEP_GRAPH_BUILDS_TASK: settings.celery.indexing_sweep_interval,
         SWEEP_RETRAIN_JOBS_TASK: settings.celery.indexing_sweep_interval,
+        PURGE_OAUTH2_GRANTS: settings.aistack.aistack_oauth2_purge_interval,
     }
     init_celery(app, settings, periodic)
 

@@ -13,11 +13,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from authlib.integrations.httpx_client import OAuth2Client
-from sqlalchemy import update
+from sqlalchemy import select, update
 from werkzeug.serving import make_server
 
 from internal.aistack.auth.oauth2.models import OAuth2AuthorizationCode, OAuth2Token
 from internal.aistack.auth.oauth2.store import OAuth2Store
+from internal.aistack.auth.oauth2.tasks import purge_oauth2_grants
 from internal.extension.database import db, utcnow
 from test.conftest import create_member
 
@@ -395,3 +396,33 @@ def test_oauth2_refuses_plain_http_to_a_remote_host(owner):
     assert_error(resp, 400, "INVALID_INPUT")
     for path in ("/aistack/rag/api/oauth2/token", "/aistack/rag/api/oauth2/revoke"):
         rfc_error(owner.client.post(path, base_url=remote, data={"grant_type": "authorization_code", "token": "x"}), 400, "insecure_transport")
+
+
+def test_codes_and_tokens_expired_for_a_day_are_purged_and_nothing_live(app, owner):
+    client = register(owner, method="none")
+    old, recent, live = granted(owner, client), granted(owner, client), granted(owner, client)
+    with app.app_context():
+        store = app.extensions["injector"].get(OAuth2Store)
+        long_ago, an_hour_ago = utcnow() - timedelta(days=2), utcnow() - timedelta(hours=1)
+        for token, expired_at in ((old, long_ago), (recent, an_hour_ago)):
+            db.session.execute(
+                update(OAuth2Token)
+                .where(OAuth2Token.access_token_hash == store.digest(token["access_token"]))
+                .values(access_expires_at=expired_at, refresh_expires_at=expired_at)
+            )
+        codes = db.session.scalars(
+            select(OAuth2AuthorizationCode.id).where(OAuth2AuthorizationCode.account_id == owner.member.id).order_by(OAuth2AuthorizationCode.created_at)
+        ).all()
+        assert len(codes) == 3
+        db.session.execute(update(OAuth2AuthorizationCode).where(OAuth2AuthorizationCode.id == codes[0]).values(expires_at=long_ago))
+        db.session.commit()
+
+        purge_oauth2_grants.run()
+
+        tokens = db.session.scalars(select(OAuth2Token.access_token_hash).where(OAuth2Token.account_id == owner.member.id)).all()
+        assert store.digest(old["access_token"]) not in tokens
+        assert {store.digest(recent["access_token"]), store.digest(live["access_token"])} <= set(tokens)
+        left = db.session.scalars(select(OAuth2AuthorizationCode.id).where(OAuth2AuthorizationCode.account_id == owner.member.id)).all()
+        assert sorted(left) == sorted(codes[1:])
+    rfc_error(token_request(owner, client, {"grant_type": "refresh_token", "refresh_token": old["refresh_token"]}), 400, "invalid_grant")
+    data_of(bearer(owner, live["access_token"]).get("rag", "/api/oauth2/clients"))

@@ -7,11 +7,11 @@ import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidGrantError, list_to_scope, scope_to_list
 from injector import inject
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from config import Settings
 from internal.extension.database import utcnow
@@ -23,6 +23,8 @@ from pkg.secret_box import keyed_digest
 from .models import OAuth2AuthorizationCode, OAuth2Client, OAuth2Token
 
 PUBLIC_CLIENT = "none"
+# How long expired codes and tokens are kept before the periodic purge deletes them.
+PURGE_AFTER = timedelta(days=1)
 
 
 @dataclass
@@ -215,6 +217,21 @@ class OAuth2Store(BaseService):
         if row is None or row.is_revoked() or row.is_expired():
             return None
         return row
+
+    def purge_expired(self, now: datetime | None = None) -> tuple[int, int]:
+        """Deletes codes and tokens that expired more than PURGE_AFTER ago (a refresh token keeps
+        its row alive until it expires too); returns (codes, tokens) deleted. Kept that long, an
+        expired code's replay is still recognised and revokes its grant."""
+        cutoff = (now or utcnow()) - PURGE_AFTER
+        with self.db.auto_commit():
+            codes = self.db.session.execute(delete(OAuth2AuthorizationCode).where(OAuth2AuthorizationCode.expires_at < cutoff))
+            tokens = self.db.session.execute(
+                delete(OAuth2Token).where(
+                    OAuth2Token.access_expires_at < cutoff,
+                    or_(OAuth2Token.refresh_expires_at.is_(None), OAuth2Token.refresh_expires_at < cutoff),
+                )
+            )
+        return codes.rowcount, tokens.rowcount
 
     def _commit_if(self, claimed: bool) -> None:
         if not claimed:
