@@ -21,7 +21,7 @@ from internal.core.retrieval.dataset_retrieval_tool import NO_RESULTS, build_dat
 from internal.core.retrieval.entities import QuerySource
 from internal.core.retrieval.fusion import min_max_fusion, reciprocal_rank_fusion
 from internal.core.retrieval.keyword_index import B, K1, KeywordIndex
-from internal.core.text_processing.keywords import search_terms
+from internal.core.text_processing.keywords import EXPANSION_WEIGHT, search_terms, weighted_query_terms
 from internal.exception import NotFoundException
 from internal.extension.database import db, utcnow
 from internal.extension.vector_store import VectorRecord, VectorStore
@@ -129,12 +129,12 @@ def reference_bm25(corpus: dict[uuid.UUID, str], query: str) -> dict[uuid.UUID, 
     for segment_id, counts in docs.items():
         length = sum(counts.values())
         score = 0.0
-        for term, repeats in Counter(search_terms(query)).items():
+        for term, weight in weighted_query_terms(query).items():
             df = sum(1 for other in docs.values() if term in other)
             tf = counts.get(term, 0)
             if df and tf:
                 idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
-                score += repeats * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
+                score += weight * idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / average))
         if score > 0:
             scores[segment_id] = score
     return scores
@@ -255,13 +255,26 @@ def test_the_common_term_shortcut_gives_the_exhaustive_ranking(kb, monkeypatch):
         texts.append(" ".join(chosen))
     kb.document(dataset, texts, vectors=False)
 
-    queries = ["alpha beta w3", "alpha w50 w51", "alpha beta", "w0 w1 w2 w55", "alpha"]
+    queries = ["alpha beta w3", "alpha w50 w51", "alpha beta", "w0 w1 w2 w55", "alpha", "w0 w1 w2 w3 w4 w5 w6 alpha beta", "w59 w58"]
     exhaustive = {query: index.search([dataset], query, 7) for query in queries}
     monkeypatch.setattr(keyword_index_module, "POSTING_BUDGET", 1)
     for query in queries:
         shortcut = index.search([dataset], query, 7)
         assert [score for _, score in shortcut] == pytest.approx([score for _, score in exhaustive[query]], rel=1e-9)
         assert shortcut == exhaustive[query] or {s for s, _ in shortcut} == {s for s, _ in exhaustive[query]}
+
+
+def test_a_modern_question_finds_classical_text_through_the_glossary(kb):
+    index = kb.injected(KeywordIndex)
+    dataset = kb.dataset()
+    texts = ["知者不言，言者不知。", "上善若水，水善利万物而不争。", "明天会下雨，记得带伞。"]
+    ids = kb.document(dataset, texts, vectors=False)
+    question = "明白的人不说话"
+    # 说话 looks up 言 and 语, 明白 also 知 and 晓, each at half the weight of the question's own terms.
+    assert weighted_query_terms(question)["言"] == EXPANSION_WEIGHT < 1
+    found = index.search([dataset], question, 3)
+    assert found[0][0] == ids[0]
+    assert_matches_reference(found, reference_bm25(dict(zip(ids, texts, strict=True)), question), 3)
 
 
 def test_search_is_scoped_to_the_given_datasets(kb):

@@ -20,7 +20,7 @@ from sqlalchemy import Float, and_, bindparam, case, cast, delete, func, insert,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import Uuid
 
-from internal.core.text_processing.keywords import search_terms
+from internal.core.text_processing.keywords import search_terms, weighted_query_terms
 from internal.extension.database import SQLAlchemy
 from internal.model import Document, DocumentTerm, Segment, SegmentTerm
 from internal.model.dataset import UNSEARCHABLE
@@ -161,7 +161,7 @@ class KeywordIndex:
         """The `k` best searchable segments of the datasets for the query, best first, with BM25
         scores; with `document_ids`, only segments of those documents (the corpus statistics
         too: the search is over that sub-collection)."""
-        query_terms = Counter(term for term in search_terms(query) if term)
+        query_terms = {term: weight for term, weight in weighted_query_terms(query).items() if term}
         if k <= 0 or not dataset_ids or not query_terms or (document_ids is not None and not document_ids):
             return []
         scope = self._scope(list(dict.fromkeys(dataset_ids)))
@@ -170,10 +170,11 @@ class KeywordIndex:
         corpus = self._corpus(scope, list(query_terms))
         if corpus.segment_count == 0:
             return []
-        # A term's greatest possible contribution to a score: idf * (k1 + 1), per repeat in the query.
+        # A term's greatest possible contribution to a score: idf * (k1 + 1), times its weight in
+        # the query (its repeats, or less for an equivalent the query was expanded with).
         ceilings = {
-            term: repeats * _idf(corpus.segment_count, corpus.document_frequency[term]) * (K1 + 1)
-            for term, repeats in query_terms.items()
+            term: weight * _idf(corpus.segment_count, corpus.document_frequency[term]) * (K1 + 1)
+            for term, weight in query_terms.items()
             if corpus.document_frequency.get(term, 0) > 0
         }
         if not ceilings:
@@ -328,7 +329,12 @@ def _length_norm(corpus: _Corpus) -> tuple[float, float]:
 
 class _MaxScore:
     """Exact top-k: score candidates on the rarer ("essential") terms in SQL, add the common
-    terms' exact contributions for the best of them, and stop once nothing unseen can win."""
+    terms' exact contributions for the best of them, and stop once nothing unseen can win.
+
+    At most three passes: the rarer terms; then, if an unseen segment could still win, with the
+    weightiest common terms made essential and a deeper candidate list; then, if still needed,
+    every term scored in SQL (exact by construction). Each pass aggregates its terms' postings
+    once, so a query's worst case is about the cost of all its postings, never a multiple."""
 
     def __init__(self, index: KeywordIndex, scope: _Scope, corpus: _Corpus, ceilings: dict[str, float]):
         self.index = index
@@ -343,30 +349,35 @@ class _MaxScore:
         for term in by_rarity:
             postings += self.corpus.document_frequency[term]
             (essential if not essential or postings <= POSTING_BUDGET else common).append(term)
-        while True:
-            ranked, threshold = self._rank(k, essential, common)
-            common_ceiling = sum(self.ceilings[term] for term in common)
-            # A segment holding only common terms scores below common_ceiling.
-            if not common or threshold >= common_ceiling:
-                return ranked
-            essential.append(common.pop(0))
+        limit = max(4 * k, 40)
+        ranked, threshold, settled = self._rank(k, essential, common, limit)
+        if settled:
+            return ranked
+        # Make essential the common terms that weigh most (the rarer first among equals) until
+        # those left could not lift a segment holding only them past the threshold found.
+        common.sort(key=lambda term: (self.ceilings[term], -self.corpus.document_frequency[term], term))
+        while common and sum(self.ceilings[term] for term in common) > threshold:
+            essential.append(common.pop())
+        ranked, threshold, settled = self._rank(k, essential, common, 4 * limit)
+        if settled:
+            return ranked
+        return self._rank(k, essential + common, [], k)[0]
 
-    def _rank(self, k: int, essential: list[str], common: list[str]) -> tuple[list[tuple[uuid.UUID, float]], float]:
-        """The top k among segments with an essential term, and the k-th score (-inf if fewer)."""
+    def _rank(
+        self, k: int, essential: list[str], common: list[str], limit: int
+    ) -> tuple[list[tuple[uuid.UUID, float]], float, bool]:
+        """The top k among the `limit` best segments by their essential terms, the k-th score
+        (-inf if fewer), and whether no unseen segment can beat it."""
         essential_ceilings = {term: self.ceilings[term] for term in essential}
         common_ceilings = {term: self.ceilings[term] for term in common}
         common_ceiling = sum(common_ceilings.values())
-        limit = max(4 * k, 40)
-        while True:
-            partial = self.index._partial_scores(self.scope, self.corpus, essential_ceilings, limit)
-            added = self.index._exact_contributions([sid for sid, _ in partial], self.corpus, common_ceilings) if common else {}
-            full = sorted(
-                ((sid, score + added.get(sid, 0.0)) for sid, score in partial), key=lambda item: (-item[1], str(item[0]))
-            )
-            ranked = full[:k]
-            threshold = ranked[-1][1] if len(ranked) == k else -math.inf
-            exhausted = len(partial) < limit
-            # Unseen candidates score at most the last partial score plus every common term.
-            if exhausted or partial[-1][1] + common_ceiling <= threshold:
-                return ranked, threshold
-            limit *= 4
+        partial = self.index._partial_scores(self.scope, self.corpus, essential_ceilings, limit)
+        added = self.index._exact_contributions([sid for sid, _ in partial], self.corpus, common_ceilings) if common else {}
+        full = sorted(((sid, score + added.get(sid, 0.0)) for sid, score in partial), key=lambda item: (-item[1], str(item[0])))
+        ranked = full[:k]
+        threshold = ranked[-1][1] if len(ranked) == k else -math.inf
+        # Unseen: a segment past the limit scores at most the last partial score plus every
+        # common term; a segment holding only common terms, at most their sum.
+        beyond_limit = partial[-1][1] + common_ceiling if len(partial) == limit else -math.inf
+        only_common = common_ceiling if common else -math.inf
+        return ranked, threshold, threshold >= max(beyond_limit, only_common)

@@ -3,6 +3,8 @@
 import functools
 import re
 import threading
+from collections import Counter
+from pathlib import Path
 
 from .words import iter_han_characters, iter_words, stop_words
 
@@ -10,6 +12,9 @@ MAX_TERM_LENGTH = 64
 # Han characters this common (IDF in jieba's table below this) are not terms of their own: their
 # postings would cover much of a large index and slow every query for little ranking gain.
 CHARACTER_MIN_IDF = 5.0
+CLASSICAL_GLOSSARY_FILE = Path(__file__).resolve().parent / "classical_glossary.txt"
+# The weight of a classical equivalent a query is expanded with, beside 1 for the query's own terms.
+EXPANSION_WEIGHT = 0.5
 
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _ASCII_WORD = re.compile(r"[a-z]+")
@@ -61,6 +66,32 @@ def search_terms(text: str) -> list[str]:
         terms.append(word[:MAX_TERM_LENGTH])
     terms.extend(character for character in iter_han_characters(text) if _distinctive(character))
     return terms
+
+
+def weighted_query_terms(query: str) -> dict[str, float]:
+    """A query's search terms with their weights: each of its own terms counts its repeats; a
+    modern word of the classical glossary adds the terms of its classical equivalents at
+    EXPANSION_WEIGHT (a term the query has itself keeps its own weight). A modern question
+    about a classical text shares few of its words (知道 for 知, 百姓 for 民)."""
+    weights: dict[str, float] = dict(Counter(search_terms(query)))
+    glossary = classical_glossary()
+    for word in iter_words(query, for_search=True):
+        for equivalent in glossary.get(word, ()):
+            for term in search_terms(equivalent):
+                if weights.get(term, 0.0) < EXPANSION_WEIGHT:
+                    weights[term] = EXPANSION_WEIGHT
+    return weights
+
+
+@functools.cache
+def classical_glossary() -> dict[str, tuple[str, ...]]:
+    """Modern word → its classical equivalents, from classical_glossary.txt."""
+    glossary = {}
+    for line in CLASSICAL_GLOSSARY_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            modern, *classical = line.split()
+            glossary[modern] = tuple(word for word in classical if word != modern)
+    return glossary
 
 
 @functools.lru_cache(maxsize=65536)
