@@ -53,6 +53,14 @@ def test_trading_hours():
     assert not clock.is_open(datetime(2025, 11, 7, 7, 0, tzinfo=UTC))  # 15:00, closed
     assert not clock.is_open(datetime(2025, 11, 8, 2, 0, tzinfo=UTC))  # Saturday
     assert TradingClock(False).is_open(datetime(2025, 11, 8, 15, 0, tzinfo=UTC))
+    # Day orders (2025-11-07 is a Friday): they lapse at the close of the day they are for.
+    friday_close = datetime(2025, 11, 7, 7, 0, tzinfo=UTC)
+    assert clock.order_deadline(datetime(2025, 11, 7, 2, 0, tzinfo=UTC)) == friday_close
+    monday_close = datetime(2025, 11, 10, 7, 0, tzinfo=UTC)
+    assert clock.order_deadline(friday_close) == monday_close  # placed at the close: the next trading day
+    assert clock.order_deadline(datetime(2025, 11, 8, 2, 0, tzinfo=UTC)) == monday_close  # Saturday
+    around_the_clock = TradingClock(False).order_deadline(datetime(2025, 11, 8, 15, 59, tzinfo=UTC))  # 23:59 Saturday
+    assert around_the_clock == datetime(2025, 11, 8, 16, 0, tzinfo=UTC)  # midnight in Shanghai
     # Before the open the quote is the previous close, unchanged.
     before = SimulatedMarket(clock).quote("000001", datetime(2025, 11, 7, 1, 0, tzinfo=UTC))
     assert before.current_price == before.previous_close and before.volume == 0

@@ -196,6 +196,41 @@ def test_cancel_only_open_orders_and_release_what_they_held(aistack, other_aista
     assert page["pagination"]["total_items"] == 2 and page["data"][0]["order_id"] == resting["order_id"]
 
 
+def test_day_orders_lapse_unfilled_and_give_back_what_they_held(app, aistack):
+    quote = quote_now(app)
+    resting = order(aistack, action="buy", quantity=100, order_type="limit", price=float(quote.limit_down))
+    if resting["status"] != "open":  # pragma: no cover - only if the price sits at the limit down
+        pytest.skip("price at limit down")
+    assert portfolio(aistack)["available_cash"] < 1_000_000
+    with app.app_context():
+        service(app).check_open_orders(next_day_at_ten())
+    lapsed = data_of(aistack.get("stock", f"/api/orders/{resting['order_id']}"))
+    assert lapsed["status"] == "expired" and lapsed["frozen_cash"] == 0 and lapsed["reason"]
+    assert portfolio(aistack)["available_cash"] == 1_000_000
+    assert [o["order_id"] for o in data_of(aistack.get("stock", "/api/orders?filter[status]=expired"))] == [resting["order_id"]]
+    assert_error(aistack.delete("stock", f"/api/orders/{resting['order_id']}"), 400, "INVALID_INPUT", "order_id")
+
+
+def test_with_trading_hours_an_order_lapses_at_its_days_close(app, aistack):
+    settings = app.extensions["injector"].get(TradingService).settings
+    hours = settings.model_copy(update={"aistack_stock": settings.aistack_stock.model_copy(update={"stock_trading_hours": True})})
+    opened = next_day_at_ten(7)
+    closing = opened.astimezone(SHANGHAI).replace(hour=15, minute=0).astimezone(UTC)
+    with app.app_context():
+        trading = TradingService(db, hours, SimulatedMarket(TradingClock(True)))
+        then = trading.market.quote(SYMBOL, opened)
+        req = PlaceOrderReq(symbol=SYMBOL, action="buy", quantity=100, order_type="limit", price=then.limit_down)
+        placed = trading.place_order(aistack.member.id, req, now=opened)
+        if placed.status != "open":  # pragma: no cover - only if the price sits at the limit down
+            pytest.skip("price at limit down")
+        order_id = placed.id
+        trading.check_open_orders(closing - timedelta(minutes=1))
+        before_close = trading.get_order(aistack.member.id, order_id).status
+        assert before_close in ("open", "filled")  # filled only if the price fell to the limit down
+        trading.check_open_orders(closing)
+        assert trading.get_order(aistack.member.id, order_id).status == ("expired" if before_close == "open" else "filled")
+
+
 def test_concurrent_buys_never_overdraw_cash(app, aistack):
     price = quote_now(app).current_price
     quantity = int(Decimal("300000") / price / 100) * 100  # each order costs about 300,000

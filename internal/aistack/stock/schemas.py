@@ -38,6 +38,7 @@ class OrderStatus(str, Enum):
     FILLED = "filled"
     CANCELLED = "cancelled"
     REJECTED = "rejected"
+    EXPIRED = "expired"  # a day order that had not filled by the close
 
 
 class HistoryQuery(RequestModel):

@@ -254,17 +254,21 @@ class TradingService:
             order = self._owned_order(account_id, order_id)
             if order.status != OrderStatus.OPEN.value:
                 raise invalid_input("order_id", f"只能撤销未成交的订单，该订单状态为{order.status}")
-            if order.action == Action.BUY.value:
-                account.frozen_cash -= order.frozen_cash
-                order.frozen_cash = Decimal("0")
-            else:
-                self._position(account_id, order.symbol).frozen_quantity -= order.quantity
+            self._release(account, order)
             order.status = OrderStatus.CANCELLED.value
             self.db.session.commit()
         except BaseException:
             self.db.session.rollback()
             raise
         return order
+
+    def _release(self, account: StockAccount, order: StockOrder) -> None:
+        """Give back what an open order held (a buy's cash, a sell's shares), inside the account's lock."""
+        if order.action == Action.BUY.value:
+            account.frozen_cash -= order.frozen_cash
+            order.frozen_cash = Decimal("0")
+        else:
+            self._position(account.account_id, order.symbol).frozen_quantity -= order.quantity
 
     def _owned_order(self, account_id: uuid.UUID, order_id: uuid.UUID) -> StockOrder:
         order = self.db.session.get(StockOrder, order_id)
@@ -281,10 +285,43 @@ class TradingService:
 
     # --- the periodic check ----------------------------------------------------------------
 
+    def expire_lapsed_orders(self, now: datetime) -> int:
+        """Open orders past their day's close (TradingClock.order_deadline) become `expired` and
+        give back what they held; returns how many. Part of the periodic check; idempotent."""
+        session = self.db.session
+        placed = session.execute(
+            select(StockOrder.id, StockOrder.account_id, StockOrder.created_at).where(
+                StockOrder.status == OrderStatus.OPEN.value, StockOrder.created_at <= now
+            )
+        ).all()
+        session.commit()
+        lapsed: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for order_id, account_id, created_at in placed:
+            if self.clock.order_deadline(created_at) <= now:
+                lapsed.setdefault(account_id, []).append(order_id)
+        expired = 0
+        for account_id, order_ids in lapsed.items():
+            try:
+                account = self._lock(account_id)
+                # Still open once the account is locked: a fill or a cancellation may have come first.
+                orders = session.scalars(
+                    select(StockOrder).where(StockOrder.id.in_(order_ids), StockOrder.status == OrderStatus.OPEN.value)
+                ).all()
+                for order in orders:
+                    self._release(account, order)
+                    order.status, order.reason = OrderStatus.EXPIRED.value, "当日有效的订单收盘前未成交，已失效"
+                session.commit()
+                expired += len(orders)
+            except Exception:
+                session.rollback()
+                logger.exception("Expiring the lapsed orders of stock account %s failed", account_id)
+        return expired
+
     def check_open_orders(self, now: datetime | None = None) -> int:
         """Fill the open orders whose price the market has crossed (market orders waiting for the
         open included); returns how many filled. Run by the background job; idempotent."""
         now = (now or datetime.now(UTC)).astimezone(UTC)
+        self.expire_lapsed_orders(now)
         if not self.clock.is_open(now):
             return 0
         session = self.db.session

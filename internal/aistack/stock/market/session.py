@@ -1,6 +1,7 @@
 """When the A-share market trades: Monday to Friday (public holidays are not modelled), in
 09:30-11:30 and 13:00-15:00 Asia/Shanghai when trading hours are on; around the clock when off,
-so that a trial works at any hour."""
+so that a trial works at any hour. Orders are day orders, as on the exchange: one that has not
+filled by the close of the trading day it was placed for lapses."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SESSIONS = ((time(9, 30), time(11, 30)), (time(13, 0), time(15, 0)))
+CLOSE = time(15, 0)
 SESSION_MINUTES = 240
 DAY_MINUTES = 24 * 60
 
@@ -29,6 +31,13 @@ def previous_trading_day(day: date) -> date:
     day -= timedelta(days=1)
     while not is_trading_day(day):
         day -= timedelta(days=1)
+    return day
+
+
+def next_trading_day(day: date) -> date:
+    day += timedelta(days=1)
+    while not is_trading_day(day):
+        day += timedelta(days=1)
     return day
 
 
@@ -59,6 +68,18 @@ class TradingClock:
             return True
         moment = local(at)
         return is_trading_day(moment.date()) and any(opens <= moment.time() < closes for opens, closes in SESSIONS)
+
+    def order_deadline(self, placed: datetime) -> datetime:
+        """When an order placed at `placed` lapses unfilled: with trading hours, the close of the
+        trading day it is for (placed after the close or on a day off, the next trading day's);
+        around the clock, the end of its day in Shanghai."""
+        moment = local(placed)
+        if not self.trading_hours:
+            return datetime.combine(moment.date() + timedelta(days=1), time(0), SHANGHAI)
+        day = moment.date()
+        if not is_trading_day(day) or moment.time() >= CLOSE:
+            day = next_trading_day(day)
+        return datetime.combine(day, CLOSE, SHANGHAI)
 
     def elapsed_minutes(self, at: datetime) -> int | None:
         """Minutes of the day's session gone by at `at` (0 at the open), capped at the session's
