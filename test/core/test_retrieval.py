@@ -8,6 +8,8 @@ tests build theirs through the upload → documents pipeline.
 
 import math
 import random
+import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -313,6 +315,46 @@ def assert_statistics_match_postings(dataset: uuid.UUID) -> None:
         )
     ).all()
     assert sorted(map(tuple, kept)) == sorted(map(tuple, counted))
+
+
+def test_removing_a_segment_twice_at_once_subtracts_its_statistics_once(kb):
+    index = kb.injected(KeywordIndex)
+    dataset = kb.dataset()
+    ids = kb.document(dataset, ALICE, vectors=False)
+    first_removed, second_started = threading.Event(), threading.Event()
+    failures = []
+
+    def first() -> None:
+        # Removes the segment and keeps its transaction open while the second removal starts.
+        with kb.app.app_context():
+            try:
+                index.remove_segments([ids[0]])
+                first_removed.set()
+                second_started.wait(10)
+                time.sleep(0.3)
+                db.session.commit()
+            except Exception as exc:  # reported below; a thread's exception would be lost
+                failures.append(exc)
+                first_removed.set()
+
+    def second() -> None:
+        with kb.app.app_context():
+            try:
+                first_removed.wait(10)
+                second_started.set()
+                index.remove_segments([ids[0]])  # waits for the first to commit, then finds nothing
+                db.session.commit()
+            except Exception as exc:
+                failures.append(exc)
+
+    removers = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in removers:
+        thread.start()
+    for thread in removers:
+        thread.join()
+    assert failures == []
+    assert_statistics_match_postings(dataset)
+    assert index.search([dataset], "sister bank", 5) == []
 
 
 def test_index_writes_are_idempotent_and_removals_complete(kb):

@@ -85,31 +85,27 @@ class KeywordIndex:
         self.remove_segments(segment_ids)
         for start in range(0, len(rows), _WRITE_CHUNK):
             self.db.session.execute(insert(SegmentTerm), rows[start : start + _WRITE_CHUNK])
-        counted: dict[tuple[uuid.UUID, str], list] = {}
-        for row in rows:
-            totals = counted.setdefault((row["document_id"], row["term"]), [row["dataset_id"], 0, 0])
-            totals[1] += 1
-            totals[2] += row["segment_length"]
-        self._add_statistics(counted)
+        self._add_statistics(
+            _statistics((row["document_id"], row["term"], row["dataset_id"], row["segment_length"]) for row in rows)
+        )
 
     def remove_segments(self, segment_ids: Iterable[uuid.UUID]) -> None:
         ids = list(segment_ids)
         for start in range(0, len(ids), _DELETE_CHUNK):
-            chunk = SegmentTerm.segment_id.in_(ids[start : start + _DELETE_CHUNK])
+            # What this transaction deleted, not what it saw: of two transactions removing the
+            # same segment, the second deletes (and subtracts) nothing.
             removed = self.db.session.execute(
-                select(
-                    SegmentTerm.document_id, SegmentTerm.term, SegmentTerm.dataset_id, func.count(), func.sum(SegmentTerm.segment_length)
-                )
-                .where(chunk)
-                .group_by(SegmentTerm.document_id, SegmentTerm.term, SegmentTerm.dataset_id)
+                delete(SegmentTerm)
+                .where(SegmentTerm.segment_id.in_(ids[start : start + _DELETE_CHUNK]))
+                .returning(SegmentTerm.document_id, SegmentTerm.term, SegmentTerm.dataset_id, SegmentTerm.segment_length)
+                .execution_options(synchronize_session=False)
             ).all()
             if not removed:
                 continue
-            self._delete(chunk)
-            self._add_statistics({(document, term): [dataset, -count, -length] for document, term, dataset, count, length in removed})
+            self._add_statistics(_statistics(removed, sign=-1))
             self.db.session.execute(
                 delete(DocumentTerm)
-                .where(DocumentTerm.document_id.in_({row[0] for row in removed}), DocumentTerm.postings <= 0)
+                .where(DocumentTerm.document_id.in_({document_id for document_id, *_ in removed}), DocumentTerm.postings <= 0)
                 .execution_options(synchronize_session=False)
             )
 
@@ -311,6 +307,17 @@ def term_rows(segment_id: uuid.UUID, dataset_id: uuid.UUID, document_id: uuid.UU
     rows = [{**common, "term": LENGTH_TERM, "frequency": 0, "segment_length": length}]
     rows.extend({**common, "term": term, "frequency": n, "segment_length": length} for term, n in counts.items())
     return rows
+
+
+def _statistics(postings: Iterable[tuple], sign: int = 1) -> dict[tuple[uuid.UUID, str], list]:
+    """(document, term) → [dataset, postings, total length] of (document, term, dataset, length)
+    postings, negated with sign=-1 (for postings removed)."""
+    totals: dict[tuple[uuid.UUID, str], list] = {}
+    for document_id, term, dataset_id, length in postings:
+        row = totals.setdefault((document_id, term), [dataset_id, 0, 0])
+        row[1] += sign
+        row[2] += sign * length
+    return totals
 
 
 def _unsearchable_documents(dataset_ids: list[uuid.UUID]):
