@@ -128,6 +128,8 @@ def fusion_settings() -> dict[str, object]:
                 settings[f"{name} pool{pool} a{alpha:g}"] = (
                     lambda kw, sem, p=pool, a=alpha, n=normalise: _convex(kw[:p], sem[:p], a, n)
                 )
+    for power in (1, 2):
+        settings[f"confidence pool20 p{power}"] = lambda kw, sem, p=power: _by_confidence(kw[:20], sem[:20], p)
     return settings
 
 
@@ -191,6 +193,21 @@ def _convex(keyword, semantic, alpha, normalise):
     kw, sem = normalise(keyword), normalise(semantic)
     fused = {s: alpha * kw.get(s, 0.0) + (1 - alpha) * sem.get(s, 0.0) for s in {*kw, *sem}}
     return sorted(fused, key=lambda s: -fused[s])
+
+
+def _margin(scored) -> float:
+    """How far a ranking's top score stands above its next four, relative to its range."""
+    if len(scored) < 3 or scored[0][1] <= scored[-1][1]:
+        return 0.0
+    following = [v for _, v in scored[1:5]]
+    return (scored[0][1] - sum(following) / len(following)) / (scored[0][1] - scored[-1][1])
+
+
+def _by_confidence(keyword, semantic, power):
+    """min-max fusion weighting each side by its margin**power (equal weights when neither has one)."""
+    kw, sem = _margin(keyword) ** power, _margin(semantic) ** power
+    alpha = kw / (kw + sem) if kw + sem > 0 else 0.5
+    return _convex(keyword, semantic, alpha, _min_max)
 
 
 def evaluation_sets() -> list[tuple[str, dict[str, bytes], list[dict]]]:
