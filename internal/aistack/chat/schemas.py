@@ -3,17 +3,19 @@
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp
 from internal.schema.agent_chat import Query
 from internal.schema.common import RequestModel
 
-from .models import SESSION_ID_LENGTH, AIStackChatSession
+from .models import SESSION_ID_LENGTH
 
 # A client's session id: it appears in paths (/api/context/{session_id}) and file names.
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=SESSION_ID_LENGTH, pattern=r"^[A-Za-z0-9_.:@-]+$")]
 UserId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=SESSION_ID_LENGTH)]
+# A session's saved context as answered: {} when none was saved.
+SavedContext = Annotated[dict[str, Any], BeforeValidator(lambda context: context or {})]
 
 
 class MessageContext(BaseModel):
@@ -76,36 +78,20 @@ class ContextSaveReq(RequestModel):
     mode: Literal["merge", "replace"] = "merge"
 
 
-class ContextResp(BaseModel):
+class ContextResp(RowResp):
     session_id: str
-    context: dict[str, Any]
-    updated_at: str
-
-    @classmethod
-    def of(cls, session: AIStackChatSession) -> "ContextResp":
-        return cls(session_id=session.session_id, context=session.context or {}, updated_at=iso(session.updated_at))
+    context: SavedContext
+    updated_at: IsoTime
 
 
-class SessionResp(BaseModel):
+class SessionResp(RowResp):
     session_id: str
     user_id: str
     app_id: uuid.UUID | None
     conversation_id: uuid.UUID | None
-    context: dict[str, Any]
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def of(cls, session: AIStackChatSession) -> "SessionResp":
-        return cls(
-            session_id=session.session_id,
-            user_id=session.user_id,
-            app_id=session.app_id,
-            conversation_id=session.conversation_id,
-            context=session.context or {},
-            created_at=iso(session.created_at),
-            updated_at=iso(session.updated_at),
-        )
+    context: SavedContext
+    created_at: IsoTime
+    updated_at: IsoTime
 
 
 class ExportQuery(RequestModel):

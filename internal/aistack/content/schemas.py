@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from internal.aistack.chat.reminders.schemas import UtcInstant
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp
 from internal.aistack.gateway.listing import ListSpec
 from internal.schema.common import HttpUrlStr, RequestModel, text, trimmed
 
@@ -105,8 +105,8 @@ class PublishReq(RequestModel):
     thumb_media_id: trimmed(128) = Field("", description="platform=wechat 必填：封面图的永久素材media_id")
 
 
-class PublicationResp(BaseModel):
-    publication_id: uuid.UUID
+class PublicationResp(RowResp):
+    publication_id: uuid.UUID = Field(validation_alias="id")
     platform: str
     channel: str = Field(description="wechat | webhook")
     title: str
@@ -116,35 +116,13 @@ class PublicationResp(BaseModel):
     webhook_url: str | None
     status: str = Field(examples=["scheduled"], description="scheduled | publishing | published | failed | cancelled")
     reason: str = Field(description="Why it failed (or was cancelled); empty otherwise")
-    scheduled_time: str = Field(examples=["2025-11-08T10:00:00Z"])
-    published_at: str | None
-    cancelled_at: str | None
+    scheduled_time: IsoTime = Field(examples=["2025-11-08T10:00:00Z"])
+    published_at: IsoTime | None
+    cancelled_at: IsoTime | None
     external_id: str = Field(description="The platform's id of the publication (WeChat's publish_id)")
     engagement: dict[str, int] = Field(description="Figures the platform reported (views, likes, comments, shares)")
     attempts: int
-    created_at: str
-
-    @classmethod
-    def of(cls, publication: ContentPublication) -> "PublicationResp":
-        return cls(
-            publication_id=publication.id,
-            platform=publication.platform,
-            channel=publication.channel,
-            title=publication.title,
-            content=publication.content,
-            images=publication.images,
-            app_id=publication.app_id,
-            webhook_url=publication.webhook_url,
-            status=publication.status,
-            reason=publication.reason,
-            scheduled_time=iso(publication.scheduled_time),
-            published_at=iso(publication.published_at),
-            cancelled_at=iso(publication.cancelled_at),
-            external_id=publication.external_id,
-            engagement=publication.engagement,
-            attempts=publication.attempts,
-            created_at=iso(publication.created_at),
-        )
+    created_at: IsoTime
 
 
 class PublicationStatusFilter(str, Enum):

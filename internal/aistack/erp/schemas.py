@@ -4,14 +4,14 @@ decimal text (0.1 + 0.2 is written 0.3); larger amounts are written as decimal s
 value is ever rounded."""
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, PlainSerializer
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp
 from internal.aistack.gateway.listing import ListSpec, Order
 from internal.schema.common import Documented, JsonInt, RequestModel, trimmed
 
@@ -33,7 +33,7 @@ def _money_json(value: Decimal) -> float | str:
 Money = Annotated[Decimal, PlainSerializer(_money_json, return_type=float | str, when_used="json")]
 MoneyIn = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, max_digits=12, decimal_places=2)]
 Quantity = Annotated[JsonInt, Field(ge=1, le=MAX_QUANTITY)]
-Time = Annotated[datetime | None, PlainSerializer(iso, return_type=str | None)]
+Time = IsoTime | None  # the document has always shown the ERP's times as nullable
 
 # Mainland mobile numbers (1[3-9] and nine digits, optionally +86) and landlines with their area
 # code (0 and 2-3 digits, a hyphen optional, 7-8 digits, an extension after a hyphen optional).
@@ -97,8 +97,8 @@ class CustomerUpdateReq(RequestModel):
     notes: trimmed(2000) | None = None
 
 
-class CustomerResp(BaseModel):
-    customer_id: int
+class CustomerResp(RowResp):
+    customer_id: int = Field(validation_alias="id")
     name: str
     contact: str
     phone: str
@@ -108,11 +108,6 @@ class CustomerResp(BaseModel):
     notes: str
     created_at: Time
     updated_at: Time
-
-    @classmethod
-    def of(cls, customer: ErpCustomer) -> "CustomerResp":
-        return cls(customer_id=customer.id, created_at=customer.created_at, updated_at=customer.updated_at,
-                   **{k: getattr(customer, k) for k in ("name", "contact", "phone", "email", "address", "level", "notes")})
 
 
 CUSTOMER_LIST = ListSpec(
@@ -151,8 +146,8 @@ class ProductUpdateReq(RequestModel):
     low_stock_threshold: Annotated[JsonInt, Field(ge=0, le=MAX_QUANTITY)] | None = None
 
 
-class ProductResp(BaseModel):
-    product_id: int
+class ProductResp(RowResp):
+    product_id: int = Field(validation_alias="id")
     sku: str
     name: str
     unit: str
@@ -161,11 +156,6 @@ class ProductResp(BaseModel):
     low_stock_threshold: int | None
     created_at: Time
     updated_at: Time
-
-    @classmethod
-    def of(cls, product: ErpProduct) -> "ProductResp":
-        return cls(product_id=product.id, **{k: getattr(product, k) for k in (
-            "sku", "name", "unit", "price", "cost", "low_stock_threshold", "created_at", "updated_at")})
 
 
 PRODUCT_LIST = ListSpec(
@@ -203,8 +193,8 @@ class OrderStatusReq(RequestModel):
     warehouse: Warehouse | None = None
 
 
-class OrderItemResp(BaseModel):
-    item_id: int
+class OrderItemResp(RowResp):
+    item_id: int = Field(validation_alias="id")
     product_id: int
     quantity: int
     unit_price: Money
@@ -212,15 +202,15 @@ class OrderItemResp(BaseModel):
     line_total: Money
 
 
-class OrderHistoryResp(BaseModel):
+class OrderHistoryResp(RowResp):
     from_status: str | None
     to_status: str
     note: str
     created_at: Time
 
 
-class OrderResp(BaseModel):
-    order_id: int
+class OrderResp(RowResp):
+    order_id: int = Field(validation_alias="id")
     customer_id: int
     status: str
     items: list[OrderItemResp]
@@ -234,19 +224,6 @@ class OrderResp(BaseModel):
     created_at: Time
     updated_at: Time
     history: list[OrderHistoryResp]
-
-    @classmethod
-    def of(cls, order: ErpOrder) -> "OrderResp":
-        return cls(
-            order_id=order.id,
-            items=[OrderItemResp(item_id=i.id, **{k: getattr(i, k) for k in (
-                "product_id", "quantity", "unit_price", "unit_cost", "line_total")}) for i in order.items],
-            history=[OrderHistoryResp(from_status=h.from_status, to_status=h.to_status, note=h.note,
-                                      created_at=h.created_at) for h in order.history],
-            **{k: getattr(order, k) for k in (
-                "customer_id", "status", "total_amount", "total_cost", "delivery_date", "notes", "warehouse",
-                "shipped_at", "delivered_at", "created_at", "updated_at")},
-        )
 
 
 ORDER_LIST = ListSpec(
@@ -284,8 +261,8 @@ class ProgressReq(RequestModel):
     current_stage: trimmed(100) | None = None
 
 
-class PlanResp(BaseModel):
-    plan_id: int
+class PlanResp(RowResp):
+    plan_id: int = Field(validation_alias="id")
     order_id: int | None
     product_id: int
     quantity: int
@@ -302,10 +279,7 @@ class PlanResp(BaseModel):
 
     @classmethod
     def of(cls, plan: ErpProductionPlan) -> "PlanResp":
-        return cls(plan_id=plan.id, progress=round(plan.completed_quantity / plan.quantity, 4), **{
-            k: getattr(plan, k) for k in ("order_id", "product_id", "quantity", "completed_quantity", "current_stage",
-                                          "status", "warehouse", "start_date", "end_date", "completed_at",
-                                          "created_at", "updated_at")})
+        return super().of(plan, progress=round(plan.completed_quantity / plan.quantity, 4))
 
 
 PLAN_LIST = ListSpec(
@@ -336,8 +310,8 @@ class StockOutReq(RequestModel):
     order_id: JsonInt | None = None
 
 
-class MovementResp(BaseModel):
-    movement_id: int
+class MovementResp(RowResp):
+    movement_id: int = Field(validation_alias="id")
     product_id: int
     warehouse: str
     change: int
@@ -348,12 +322,6 @@ class MovementResp(BaseModel):
     order_id: int | None
     plan_id: int | None
     created_at: Time
-
-    @classmethod
-    def of(cls, movement: ErpStockMovement) -> "MovementResp":
-        return cls(movement_id=movement.id, **{k: getattr(movement, k) for k in (
-            "product_id", "warehouse", "change", "kind", "balance_after", "batch_number", "reason", "order_id",
-            "plan_id", "created_at")})
 
 
 class StockResp(BaseModel):

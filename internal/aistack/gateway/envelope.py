@@ -4,10 +4,10 @@ timestamp}`."""
 
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Self, TypeVar
 
 from flask import Response, current_app
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 T = TypeVar("T")
 
@@ -36,6 +36,32 @@ def iso(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# A time in a response: held as the datetime, written by `iso` (`IsoTime | None` where it may be absent).
+IsoTime = Annotated[datetime, PlainSerializer(iso, return_type=str)]
+
+
+class RowResp(BaseModel):
+    """A response read off a stored row: each field is the row's attribute of the same name, or
+    of the field's `validation_alias` (`order_id: int = Field(validation_alias="id")`)."""
+
+    model_config = ConfigDict(from_attributes=True, validate_by_name=True)
+
+    @classmethod
+    def of(cls, row: Any, **computed: Any) -> Self:
+        """`computed`: the fields the row does not hold as they are answered."""
+        return cls.model_validate(_Overlay(row, computed) if computed else row)
+
+
+class _Overlay:
+    """A row seen with some attributes added or replaced (underscored names: no field has one)."""
+
+    def __init__(self, row: Any, values: dict[str, Any]):
+        self._row, self._values = row, values
+
+    def __getattr__(self, name: str) -> Any:
+        return self._values[name] if name in self._values else getattr(self._row, name)
 
 
 class Pagination(BaseModel):

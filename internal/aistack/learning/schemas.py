@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp
 from internal.schema.common import RequestModel
 
-from .models import Interaction, RetrainJob
+from .models import RetrainJob
 
 FeedbackValue = Literal["positive", "negative", "neutral"]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
@@ -24,28 +24,15 @@ class MessageFeedbackReq(RequestModel):
     feedback: FeedbackValue
 
 
-class InteractionResp(BaseModel):
-    interaction_id: uuid.UUID
+class InteractionResp(RowResp):
+    interaction_id: uuid.UUID = Field(validation_alias="id")
     user_input: str
     system_response: str
     feedback: FeedbackValue
     source: Literal["api", "message"]
     message_id: uuid.UUID | None = None
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def of(cls, row: Interaction) -> "InteractionResp":
-        return cls(
-            interaction_id=row.id,
-            user_input=row.user_input,
-            system_response=row.system_response,
-            feedback=row.feedback,
-            source=row.source,
-            message_id=row.message_id,
-            created_at=iso(row.created_at),
-            updated_at=iso(row.updated_at),
-        )
+    created_at: IsoTime
+    updated_at: IsoTime
 
 
 class PatternsQuery(RequestModel):
@@ -91,8 +78,8 @@ class RetrainReq(RequestModel):
     model_type: Literal["response_generator"] = "response_generator"
 
 
-class RetrainJobResp(BaseModel):
-    job_id: uuid.UUID
+class RetrainJobResp(RowResp):
+    job_id: uuid.UUID = Field(validation_alias="id")
     model_type: str
     status: Literal["pending", "running", "completed", "failed"]
     stage: str
@@ -103,25 +90,10 @@ class RetrainJobResp(BaseModel):
     fine_tune: dict | None
     dataset_url: str | None = Field(description="Where the data set (OpenAI chat JSONL) can be downloaded, once built")
     error: str
-    created_at: str
-    started_at: str | None
-    completed_at: str | None
+    created_at: IsoTime
+    started_at: IsoTime | None
+    completed_at: IsoTime | None
 
     @classmethod
     def of(cls, job: RetrainJob, dataset_url: str) -> "RetrainJobResp":
-        return cls(
-            job_id=job.id,
-            model_type=job.model_type,
-            status=job.status,
-            stage=job.stage,
-            training_examples=job.training_examples,
-            holdout_examples=job.holdout_examples,
-            improved_prompt=job.improved_prompt,
-            evaluation=job.evaluation,
-            fine_tune=job.fine_tune,
-            dataset_url=dataset_url if job.dataset_jsonl else None,
-            error=job.error,
-            created_at=iso(job.created_at),
-            started_at=iso(job.started_at),
-            completed_at=iso(job.completed_at),
-        )
+        return super().of(job, dataset_url=dataset_url if job.dataset_jsonl else None)

@@ -39,7 +39,7 @@ class ResourcesHandler:
     def allocate(self, body: AllocateReq):
         """设置服务的资源配额（全局生效，仅管理员；超出机器容量为400）"""
         quota, _ = self.quota_service.allocate(current_caller(), body.service.value, body.cpu, body.memory)
-        return success(QuotaResp.of(quota, self.quotas.enforced(quota.service, quota.cpu)))
+        return success(QuotaResp.of(quota, enforced=self.quotas.enforced(quota.service, quota.cpu)))
 
     @aistack_endpoint(RESOURCES, resp=AllocationsResp, tags=("资源分配",))
     def allocations(self):
@@ -47,7 +47,7 @@ class ResourcesHandler:
         quotas, capacity = self.quota_service.list()
         return success(AllocationsResp(
             capacity=CapacityResp.of(capacity, quotas),
-            quotas=[QuotaResp.of(q, self.quotas.enforced(q.service, q.cpu)) for q in quotas],
+            quotas=[QuotaResp.of(q, enforced=self.quotas.enforced(q.service, q.cpu)) for q in quotas],
         ))  # fmt: skip
 
     @aistack_endpoint(RESOURCES, tags=("资源分配",))

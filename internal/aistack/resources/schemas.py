@@ -4,7 +4,7 @@ from enum import Enum
 
 from pydantic import BaseModel, Field
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp, iso
 from internal.aistack.systems import SYSTEMS
 from internal.schema.common import JsonInt, RequestModel
 
@@ -56,16 +56,12 @@ class AllocateReq(RequestModel):
     memory: JsonInt = Field(gt=0, le=64 * 1024 * 1024, description="内存，MB")
 
 
-class QuotaResp(BaseModel):
+class QuotaResp(RowResp):
     service: str
     cpu: float
     memory: int
     enforced: dict[str, int] = Field(description="配额在平台中生效的限制(如 openapi_max_concurrent_runs)；空：仅记录")
-    updated_at: str | None
-
-    @classmethod
-    def of(cls, quota: ResourceQuota, enforced: dict[str, int]) -> "QuotaResp":
-        return cls(service=quota.service, cpu=quota.cpu, memory=quota.memory, enforced=enforced, updated_at=iso(quota.updated_at))
+    updated_at: IsoTime | None
 
 
 class CapacityResp(BaseModel):

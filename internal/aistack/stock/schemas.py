@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp
 from internal.schema.common import RequestModel
 
 from .market.base import BOARD_PREFIXES, SYMBOL
@@ -103,8 +103,8 @@ class HistoryResp(BaseModel):
     source: str
 
 
-class OrderResp(BaseModel):
-    order_id: uuid.UUID
+class OrderResp(RowResp):
+    order_id: uuid.UUID = Field(validation_alias="id")
     symbol: str
     action: str
     order_type: str
@@ -115,26 +115,8 @@ class OrderResp(BaseModel):
     fees: float
     frozen_cash: float
     reason: str
-    created_at: str
-    filled_at: str | None
-
-    @classmethod
-    def of(cls, order: Any) -> "OrderResp":
-        return cls(
-            order_id=order.id,
-            symbol=order.symbol,
-            action=order.action,
-            order_type=order.order_type,
-            quantity=order.quantity,
-            price=order.price,
-            status=order.status,
-            filled_price=order.filled_price,
-            fees=order.fees,
-            frozen_cash=order.frozen_cash,
-            reason=order.reason,
-            created_at=iso(order.created_at),
-            filled_at=iso(order.filled_at),
-        )
+    created_at: IsoTime
+    filled_at: IsoTime | None
 
 
 class PositionResp(BaseModel):
@@ -224,26 +206,14 @@ class StrategyReq(RequestModel):
         return _symbol(value)
 
 
-class StrategyResp(BaseModel):
-    strategy_id: uuid.UUID
+class StrategyResp(RowResp):
+    strategy_id: uuid.UUID = Field(validation_alias="id")
     name: str
     strategy_type: str
     symbol: str
     parameters: dict[str, Any]
-    created_at: str
-    updated_at: str
-
-    @classmethod
-    def of(cls, strategy: Any) -> "StrategyResp":
-        return cls(
-            strategy_id=strategy.id,
-            name=strategy.name,
-            strategy_type=strategy.strategy_type,
-            symbol=strategy.symbol,
-            parameters=strategy.parameters,
-            created_at=iso(strategy.created_at),
-            updated_at=iso(strategy.updated_at),
-        )
+    created_at: IsoTime
+    updated_at: IsoTime
 
 
 class StrategyDeletedResp(BaseModel):

@@ -25,7 +25,7 @@ class TaskHandler:
     runs: TaskRunService
 
     def _resp(self, task) -> TaskResp:
-        return TaskResp.of(task, self.service.subtasks(task.id))
+        return TaskResp.of(task, subtasks=self.service.subtasks(task.id))
 
     @aistack_endpoint(TASKS, body=TaskReq, resp=TaskResp, status=201, tags=MANAGE)
     def create_task(self, body: TaskReq):

@@ -1,17 +1,16 @@
 """What the task agent's routes take and return."""
 
 from datetime import date, datetime
-from typing import Annotated
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import BaseModel, Field
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp
 from internal.aistack.gateway.listing import ListSpec, Order
 from internal.schema.common import JsonInt, RequestModel, trimmed
 
 from .models import MAX_ID, AgentSubtask, AgentTask, StepStatus, TaskPriority, TaskStatus
 
-Time = Annotated[datetime | None, PlainSerializer(iso, return_type=str | None)]
+Time = IsoTime | None  # the document has always shown the task agent's times as nullable
 MAX_HOURS = 10000.0
 
 
@@ -54,16 +53,16 @@ class DecomposeResp(BaseModel):
     task_id: int | None = None
 
 
-class StepResp(BaseModel):
-    step_id: int
+class StepResp(RowResp):
+    step_id: int = Field(validation_alias="id")
     position: int
     name: str
     estimated_hours: float
     status: StepStatus
 
 
-class TaskResp(BaseModel):
-    task_id: int
+class TaskResp(RowResp):
+    task_id: int = Field(validation_alias="id")
     name: str
     description: str
     priority: TaskPriority
@@ -72,15 +71,6 @@ class TaskResp(BaseModel):
     subtasks: list[StepResp]
     created_at: Time
     updated_at: Time
-
-    @classmethod
-    def of(cls, task: AgentTask, subtasks: list[AgentSubtask]) -> "TaskResp":
-        return cls(
-            task_id=task.id, name=task.name, description=task.description, priority=task.priority,
-            deadline=task.deadline, status=task.status, created_at=task.created_at, updated_at=task.updated_at,
-            subtasks=[StepResp(step_id=s.id, position=s.position, name=s.name, estimated_hours=s.estimated_hours,
-                               status=s.status) for s in subtasks],
-        )  # fmt: skip
 
 
 class ToolCallResp(BaseModel):
@@ -98,8 +88,8 @@ class StepStateResp(StepResp):
     error: str
 
 
-class MonitorResp(BaseModel):
-    task_id: int
+class MonitorResp(RowResp):
+    task_id: int = Field(validation_alias="id")
     status: TaskStatus
     progress: float = Field(description="已完成步骤的比例，0到1")
     completed_steps: int
@@ -120,22 +110,18 @@ def _duration(start: datetime | None, end: datetime | None) -> float | None:
 
 
 def step_state(step: AgentSubtask) -> StepStateResp:
-    return StepStateResp(
-        step_id=step.id, position=step.position, name=step.name, estimated_hours=step.estimated_hours,
-        status=step.status, started_at=step.started_at, completed_at=step.completed_at,
-        duration_seconds=_duration(step.started_at, step.completed_at),
-        tool_calls=[ToolCallResp(**call) for call in step.tool_calls or []], output=step.output, error=step.error,
-    )  # fmt: skip
+    return StepStateResp.of(
+        step, duration_seconds=_duration(step.started_at, step.completed_at), tool_calls=step.tool_calls or []
+    )
 
 
 def monitor_of(task: AgentTask, steps: list[AgentSubtask]) -> MonitorResp:
     done = sum(1 for s in steps if s.status == StepStatus.COMPLETED.value)
     running = next((s.position for s in steps if s.status == StepStatus.RUNNING.value), None)
-    return MonitorResp(
-        task_id=task.id, status=task.status, progress=round(done / len(steps), 4) if steps else 0.0,
-        completed_steps=done, total_steps=len(steps), current_step=running, started_at=task.started_at,
-        completed_at=task.completed_at, duration_seconds=_duration(task.started_at, task.completed_at),
-        steps=[step_state(s) for s in steps], result=task.result, error=task.error,
+    return MonitorResp.of(
+        task, progress=round(done / len(steps), 4) if steps else 0.0, completed_steps=done, total_steps=len(steps),
+        current_step=running, duration_seconds=_duration(task.started_at, task.completed_at),
+        steps=[step_state(s) for s in steps],
     )  # fmt: skip
 
 

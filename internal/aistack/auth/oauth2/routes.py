@@ -13,12 +13,11 @@ from injector import inject
 from internal.aistack.gateway.auth import AIStackAuthenticator, current_account_id, current_caller
 from internal.aistack.gateway.docs import SECURITY, SYSTEM_DOCS
 from internal.aistack.gateway.endpoint import aistack_endpoint
-from internal.aistack.gateway.envelope import ErrorCode, created, iso, success
+from internal.aistack.gateway.envelope import ErrorCode, created, success
 from internal.aistack.gateway.errors import AIStackException
 from internal.aistack.systems import SYSTEMS_BY_NAME
 from internal.exception import ForbiddenException
 
-from .models import OAuth2Client
 from .schemas import (
     AuthorizeDecisionReq,
     AuthorizeDecisionResp,
@@ -42,17 +41,6 @@ _ERROR_FIELDS = {
     "invalid_scope": "scope",
 }
 _QUOTED_PARAM = re.compile(r"'([a-z_]+)'")
-
-
-def _client_resp(client: OAuth2Client) -> OAuth2ClientResp:
-    return OAuth2ClientResp(
-        client_id=client.client_id,
-        client_name=client.client_name,
-        redirect_uris=client.redirect_uris,
-        scope=client.scope,
-        token_endpoint_auth_method=client.token_endpoint_auth_method,
-        created_at=iso(client.created_at),
-    )
 
 
 def _invalid_request(error: OAuth2Error) -> AIStackException:
@@ -90,11 +78,11 @@ class OAuth2Handler:
     def register_client(self, body: OAuth2ClientReq) -> Response:
         _refuse_delegated()
         client, secret = self.client_service.register(current_account_id(), body)
-        return created(OAuth2ClientCreatedResp(**_client_resp(client).model_dump(), client_secret=secret))
+        return created(OAuth2ClientCreatedResp.of(client, client_secret=secret))
 
     def list_clients(self, query) -> Response:
         clients, pagination = self.client_service.list(current_account_id(), query)
-        return success([_client_resp(client) for client in clients], pagination=pagination)
+        return success([OAuth2ClientResp.of(client) for client in clients], pagination=pagination)
 
     def delete_client(self, client_id: str) -> Response:
         _refuse_delegated()

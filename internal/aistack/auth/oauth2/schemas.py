@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, Field, RootModel, StrictBool, StringConstraints
 
-from internal.aistack.gateway.envelope import Failure
+from internal.aistack.gateway.envelope import Failure, IsoTime, RowResp
 from internal.aistack.systems import SYSTEMS_BY_NAME
 from internal.schema.common import RequestModel, trimmed
 
@@ -59,7 +59,7 @@ class OAuth2ClientReq(RequestModel):
     token_endpoint_auth_method: AuthMethod = "client_secret_basic"
 
 
-class OAuth2ClientResp(BaseModel):
+class OAuth2ClientResp(RowResp):
     client_id: str
     client_name: str
     redirect_uris: list[str]
@@ -67,7 +67,7 @@ class OAuth2ClientResp(BaseModel):
     token_endpoint_auth_method: AuthMethod
     grant_types: list[str] = ["authorization_code", "refresh_token"]
     response_types: list[str] = ["code"]
-    created_at: str
+    created_at: IsoTime
 
 
 class OAuth2ClientCreatedResp(OAuth2ClientResp):

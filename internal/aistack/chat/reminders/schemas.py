@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp, iso
 from internal.aistack.gateway.listing import ListSpec, Order
 from internal.schema.common import Documented, HttpUrlStr, RequestModel, trimmed
 
@@ -64,32 +64,24 @@ class DeliveryResp(BaseModel):
     delivered_at: str | None
 
 
-class ReminderResp(BaseModel):
+class ReminderResp(RowResp):
     reminder_id: str
     title: str
     content: str
-    remind_at: str = Field(examples=["2025-11-07T10:30:00Z"])
+    remind_at: IsoTime = Field(examples=["2025-11-07T10:30:00Z"])
     status: str = Field(examples=["pending"], description="pending | fired")
     session_id: str | None
     webhook_url: str | None
-    created_at: str
-    fired_at: str | None
-    shown_at: str | None
+    created_at: IsoTime
+    fired_at: IsoTime | None
+    shown_at: IsoTime | None
     delivery: DeliveryResp
 
     @classmethod
     def of(cls, reminder: Reminder) -> "ReminderResp":
-        return cls(
+        return super().of(
+            reminder,
             reminder_id=str(reminder.id),
-            title=reminder.title,
-            content=reminder.content,
-            remind_at=iso(reminder.remind_at),
-            status=reminder.status,
-            session_id=reminder.session_id,
-            webhook_url=reminder.webhook_url,
-            created_at=iso(reminder.created_at),
-            fired_at=iso(reminder.fired_at),
-            shown_at=iso(reminder.shown_at),
             delivery=DeliveryResp(
                 status=reminder.delivery_status,
                 attempts=reminder.delivery_attempts,

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from internal.aistack.gateway.envelope import iso
+from internal.aistack.gateway.envelope import IsoTime, RowResp
 from internal.schema.common import RequestModel
 
 from .models import GraphBuild
@@ -21,7 +21,7 @@ class BuildGraphReq(RequestModel):
     extract_relationships: bool = True
 
 
-class GraphBuildResp(BaseModel):
+class GraphBuildResp(RowResp):
     build_id: str
     status: str = Field(description="pending | running | completed | failed")
     document_ids: list[str]
@@ -33,30 +33,15 @@ class GraphBuildResp(BaseModel):
     entities_count: int = Field(description="Entities the build's documents contribute (once completed)")
     relationships_count: int
     error: str
-    created_at: str
-    started_at: str | None
-    completed_at: str | None
+    created_at: IsoTime
+    started_at: IsoTime | None
+    completed_at: IsoTime | None
 
     @classmethod
     def of(cls, build: GraphBuild) -> "GraphBuildResp":
         done = build.status == "completed"
         progress = 1.0 if done else (build.processed_chunks / build.total_chunks if build.total_chunks else 0.0)
-        return cls(
-            build_id=str(build.id),
-            status=build.status,
-            document_ids=list(build.document_ids),
-            extract_entities=build.extract_entities,
-            extract_relationships=build.extract_relationships,
-            total_chunks=build.total_chunks,
-            processed_chunks=build.processed_chunks,
-            progress=round(progress, 4),
-            entities_count=build.entities_count,
-            relationships_count=build.relationships_count,
-            error=build.error,
-            created_at=iso(build.created_at),
-            started_at=iso(build.started_at),
-            completed_at=iso(build.completed_at),
-        )
+        return super().of(build, build_id=str(build.id), progress=round(progress, 4))
 
 
 class GraphQueryReq(RequestModel):
