@@ -17,6 +17,7 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
 
 from config import Profile, Settings
 from internal.aistack.resources.recorder import RequestRecorder
@@ -52,6 +53,7 @@ from config.settings import (
 from internal.server import create_app
 from internal.server.http import MIGRATIONS_DIR
 from internal.service.account_service import AccountService
+from pkg import password
 from test.celery_worker import CeleryWorker
 from test.fakes.github import FakeGithub
 from test.fakes.openai_server import FakeOpenAI
@@ -105,6 +107,23 @@ def services_unavailable(reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(f"LLMOPS_REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+# The suite's password hashes: the product's scrypt at a 32nd of its work (N = 2^10, not 2^15). A
+# hash names its parameters, so signing in works alike; at ~0.1 s for each hash and each check,
+# the suite's thousands of accounts and sign-ins spent minutes on them. test/pkg/test_password.py
+# checks the product's own cost.
+TEST_PASSWORD_HASH = "scrypt:1024:8:1"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    def generate(secret: str, method: str) -> str:
+        return generate_password_hash(secret, method=TEST_PASSWORD_HASH)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(password, "generate_password_hash", generate)
+        yield
 
 
 @pytest.fixture(scope="session")

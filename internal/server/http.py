@@ -14,6 +14,7 @@ from internal.aistack.rag.knowledge_graph.service import SWEEP_GRAPH_BUILDS_TASK
 from internal.aistack.registry import OAUTH2_BROWSER_ENDPOINTS, register_aistack
 from internal.aistack.resources.performance_service import PerformanceService
 from internal.aistack.resources.prometheus import register_prometheus
+from internal.aistack.resources.quotas import ResourceQuotas
 from internal.aistack.resources.recorder import RequestRecorder
 from internal.aistack.stock.market import MarketData, create_market_data
 from internal.core.embeddings import Embeddings, create_embeddings
@@ -179,6 +180,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         # The embedded profile keeps its schema current by itself; production runs `flask db upgrade`.
         with app.app_context():
             upgrade(directory=MIGRATIONS_DIR, revision="heads")
+    # Read before any request: the first chat turn does not wait for them.
+    injector.get(ResourceQuotas).load()
     # Embedded, a timer in this process; in production, Celery beat (see init_celery).
     task_queue = injector.get(TaskQueue)
     for task_name, interval in periodic.items():

@@ -5,15 +5,18 @@ imported straight into the database).
 
 Why write-time rollups: the page then reads 14 day rows and one index range of the ids seen
 lately instead of every message of 14 days (≈ 470,000 at a million messages a month).
-A message costs three statements. First its caller's and its conversation's rows are upserted:
-the message's day becomes the row's last day (the bitmap shifted along) or sets its bit, and
-RETURNING names the rows the day was new for (an upsert whose WHERE finds the day's bit already
-set writes and returns nothing); those, and only those, add one to the day's distinct callers or
-conversations. Then the day row is upserted by adding to what is there (INSERT … ON CONFLICT DO
-UPDATE SET n = n + excluded.n). Each is atomic on SQLite and PostgreSQL and merging days into a
-bitmap gives the same row in any order, so simultaneous messages are each counted once. A
-message is stored once, when its run ends, with its final figures. Writers take the rows in one
-order (caller, conversation, day), and a rebuild locks the two tables in that order."""
+A message costs one statement on PostgreSQL, two on SQLite. First its caller's and its
+conversation's rows are upserted (one INSERT of both): the message's day becomes the row's last
+day (the bitmap shifted along) or sets its bit, and RETURNING names the rows the day was new for
+(an upsert whose WHERE finds the day's bit already set writes and returns nothing); those, and
+only those, add one to the day's distinct callers or conversations. Then the day row is upserted
+by adding to what is there (INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n): on
+PostgreSQL in the same statement, the ids' upsert a WITH whose RETURNING rows it counts; on
+SQLite, whose WITH cannot write, in a second statement with the counts from the first's rows.
+Each is atomic on SQLite and PostgreSQL and merging days into a bitmap gives the same row in any
+order, so simultaneous messages are each counted once. A message is stored once, when its run
+ends, with its final figures. Writers take the rows in one order (caller, conversation, day),
+and a rebuild locks the two tables in that order."""
 
 import uuid
 from collections.abc import Iterator, Mapping
@@ -22,7 +25,10 @@ from datetime import date
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Connection, and_, case, cast, delete, literal, or_, select, text, union
+from sqlalchemy import (
+    BigInteger, Connection, Insert, Integer, String, Uuid, and_, bindparam, case, cast, delete, func, literal, or_,
+    select, text, union, union_all,
+)  # fmt: skip
 from sqlalchemy.dialects import postgresql, sqlite
 
 from internal.model import AppDailyStat, AppSeenId, Message
@@ -39,19 +45,30 @@ BATCH = 10_000
 
 
 @cache
-def _upserts(dialect: str):
-    """The statements a message's rollup runs, built once per database kind."""
+def _upserts(dialect: str) -> tuple[Insert, Insert | None]:
+    """The statements a message's rollup runs, built once per database kind: on SQLite the ids'
+    upsert and then the day's; on PostgreSQL one statement doing both (and None)."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    seen = AppSeenId.__table__
+    seen, stat = AppSeenId.__table__, AppDailyStat.__table__
 
-    # One row per statement, run for the caller and for the conversation: SQLAlchemy compiles a
-    # multi-row VALUES again on every run, which costs more than the second round trip.
-    new_id = insert(seen).values(recent_days=1)
-    last, bits, day = seen.c.last_day, seen.c.recent_days, new_id.excluded.last_day
+    # Both ids in one statement, the caller first (the order every writer takes the rows). A
+    # UNION ALL of two one-row SELECTs of bound parameters rather than a multi-row VALUES:
+    # SQLAlchemy caches the statement's compiled form, which it never does for a multi-row VALUES.
+    def seen_row(kind: SeenKind):
+        return select(
+            _uuid("app_id"), literal(kind.value, String), _uuid(f"{kind.value}_id"),
+            bindparam("last_day", type_=Integer), literal(1, BigInteger),
+        )  # fmt: skip
+
+    new_ids = insert(seen).from_select(
+        ["app_id", "kind", "seen_id", "last_day", "recent_days"],
+        union_all(seen_row(SeenKind.CALLER), seen_row(SeenKind.CONVERSATION)),
+    )
+    last, bits, day = seen.c.last_day, seen.c.recent_days, new_ids.excluded.last_day
     # Cast in the SQL: PostgreSQL would take a bare 1 as a 32-bit integer (its shifts wrap at 32).
     one = cast(literal(1), BigInteger)
     later = day > last
-    new_id = new_id.on_conflict_do_update(
+    new_ids = new_ids.on_conflict_do_update(
         index_elements=["app_id", "kind", "seen_id"],
         set_={
             "last_day": case((later, day), else_=last),
@@ -63,12 +80,29 @@ def _upserts(dialect: str):
         },
         # Nothing to write when the day is already in the bitmap (or too old for it).
         where=or_(later, and_(last - day < RECENT_DAYS, bits.bitwise_rshift(last - day).bitwise_and(one) == 0)),
-    ).returning(seen.c.kind)
-    day_stat = insert(AppDailyStat.__table__)
-    day_stat = day_stat.on_conflict_do_update(
-        index_elements=["app_id", "day"], set_={name: day_stat.table.c[name] + day_stat.excluded[name] for name in SUMMED}
-    )
-    return new_id, day_stat
+    ).returning(seen.c.kind)  # the ids the day was new for: inserted, or their day added
+
+    def day_stat(callers, conversations) -> Insert:
+        """The day row's upsert: one message, and the callers and conversations new that day."""
+        figures = {name: bindparam(name, type_=stat.c[name].type) for name in ("day", *SUMMED)}
+        figures.update(callers=callers, conversations=conversations)
+        values = select(_uuid("app_id"), *(figures[name] for name in ("day", *SUMMED)))
+        added = insert(stat).from_select(["app_id", "day", *SUMMED], values)
+        return added.on_conflict_do_update(
+            index_elements=["app_id", "day"], set_={name: stat.c[name] + added.excluded[name] for name in SUMMED}
+        )
+
+    if dialect != "postgresql":  # counted from the ids' rows returned
+        return new_ids, day_stat(bindparam("callers", type_=Integer), bindparam("conversations", type_=Integer))
+    # The ids' upsert as a WITH whose rows the day's counts: they are written before the day's.
+    new = new_ids.cte("new_ids")
+    counts = [func.count().filter(new.c.kind == kind.value) for kind in (SeenKind.CALLER, SeenKind.CONVERSATION)]
+    return day_stat(*counts).add_cte(new), None
+
+
+def _uuid(name: str):
+    # Cast in the SQL too: PostgreSQL takes a bare parameter selected in a UNION as text.
+    return cast(bindparam(name, type_=Uuid), Uuid)
 
 
 def roll_up_message(connection: Connection, message: Mapping, zone: ZoneInfo) -> None:
@@ -76,21 +110,25 @@ def roll_up_message(connection: Connection, message: Mapping, zone: ZoneInfo) ->
     caller's transaction. Messages of no app (the assistant's) are not analysed."""
     if message["app_id"] is None:
         return
-    new_id, day_stat = _upserts(connection.dialect.name)
+    statement, day_stat = _upserts(connection.dialect.name)
     day = message["created_at"].astimezone(zone).date()
-    key = {"app_id": message["app_id"], "last_day": day.toordinal()}
-    # A row comes back when the day was new for the id (inserted, or its day added).
-    new_caller = connection.execute(new_id, {**key, "kind": SeenKind.CALLER.value, "seen_id": message["created_by"]}).first()
-    new_conversation = connection.execute(
-        new_id, {**key, "kind": SeenKind.CONVERSATION.value, "seen_id": message["conversation_id"]}
-    ).first()
     tokens = message.get("answer_token_count") or 0
-    connection.execute(day_stat, {
-        "app_id": message["app_id"], "day": day, "messages": 1, "answer_tokens": tokens,
-        "callers": int(new_caller is not None), "conversations": int(new_conversation is not None),
+    figures = {
+        "app_id": message["app_id"], "day": day, "last_day": day.toordinal(),
+        "caller_id": message["created_by"], "conversation_id": message["conversation_id"],
+        "messages": 1, "answer_tokens": tokens,
         # Only runs that answered count towards the token rate's seconds.
         "answer_latency": (message.get("latency") or 0.0) if tokens > 0 else 0.0,
         "cost": message.get("total_price") or 0.0,
+    }  # fmt: skip
+    if day_stat is None:  # one statement for both
+        connection.execute(statement, figures)
+        return
+    new_kinds = connection.scalars(statement, figures).all()
+    connection.execute(day_stat, {
+        **figures,
+        "callers": new_kinds.count(SeenKind.CALLER.value),
+        "conversations": new_kinds.count(SeenKind.CONVERSATION.value),
     })  # fmt: skip
 
 

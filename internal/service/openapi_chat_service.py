@@ -40,7 +40,10 @@ class OpenApiChatService(AppBaseService):
             if end_user.account_id != account_id:
                 raise NotFoundException(APP_NOT_FOUND)
         else:
-            end_user = self.end_user_service.create(self.get_app(account_id, req.app_id).id)
+            # Held while the end user is made: the session keeps loaded rows only while they are
+            # referenced, and creating it finds the app there instead of loading it again.
+            app = self.get_app(account_id, req.app_id)
+            end_user = self.end_user_service.create(app.id)
         return ChatRequest(
             run_slot=self.limit_service.acquire_run_slot(req.app_id),
             app_id=req.app_id,

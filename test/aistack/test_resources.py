@@ -3,15 +3,18 @@ process's own, per-endpoint performance from the request middleware (also at /me
 Prometheus format), and deployment-wide quotas that only administrators set, validated against
 the machine and enforced on the agent runtime's concurrent runs."""
 
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, event
 
 from config import Settings
 from internal.aistack.resources.models import ResourceQuota
+from internal.aistack.resources.quotas import AGENT_RUNTIME, ResourceQuotas
 from internal.aistack.resources.request_stats import RouteFigures, bucket_of
 from internal.exception import TooManyRequestsException
 from internal.extension.database import db
@@ -184,3 +187,46 @@ def test_the_agent_runtimes_quota_bounds_concurrent_runs(app, admin):
     with app.app_context():  # back to OPENAPI_MAX_CONCURRENT_RUNS
         with limits.acquire_run_slot(app_id), limits.acquire_run_slot(app_id):
             pass
+
+
+def _statements_in_this_thread(app, action):
+    """What `action` returns and the SQL statements it ran in the calling thread."""
+    me, count = threading.get_ident(), [0]
+
+    def counted(*_):
+        if threading.get_ident() == me:
+            count[0] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        return action(), count[0]
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+
+
+def test_quotas_are_read_at_start_up_and_again_in_the_background(app):
+    """A chat turn never waits for the quotas: a process reads them at start-up, and once
+    AISTACK_RESOURCES_QUOTA_REFRESH has passed the use that notices goes on with the last ones
+    while a thread reads them again (so another process's change is seen soon after)."""
+    quotas = ResourceQuotas(app, app.extensions["injector"].get(Settings), db)  # another process's
+    quotas.refresh = 0.2
+    quotas.load()
+    assert _statements_in_this_thread(app, lambda: quotas.quota(AGENT_RUNTIME)) == (None, 0)
+    with app.app_context():  # set by another process
+        db.session.add(ResourceQuota(service=AGENT_RUNTIME, cpu=0.5, memory=256))
+        db.session.commit()
+    try:
+        time.sleep(0.3)
+        assert _statements_in_this_thread(app, lambda: quotas.quota(AGENT_RUNTIME)) == (None, 0)
+        deadline = time.monotonic() + 5
+        while quotas.quota(AGENT_RUNTIME) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert quotas.quota(AGENT_RUNTIME) == (0.5, 256)
+        assert quotas.concurrent_runs(AGENT_RUNTIME, 10) == 2
+    finally:
+        with app.app_context():
+            db.session.execute(delete(ResourceQuota))
+            db.session.commit()
+        app.extensions["injector"].get(ResourceQuotas).invalidate()

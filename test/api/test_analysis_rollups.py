@@ -7,11 +7,14 @@ import uuid
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
+
 from config.settings import AnalysisSettings
 from internal.extension.database import db
 from internal.model import AppDailyStat, AppSeenId
 from internal.model.conversation import InvokeFrom
 from internal.server import create_app as create_flask_app
+from internal.service.analysis_rollup import roll_up_message
 from test.api.apps import create_app, publish, web_app
 from test.api.assertions import success_data
 from test.api.chat import chat_app, debug_chat, read_events
@@ -170,3 +173,29 @@ def test_the_rebuild_command_names_an_unknown_app(app):
     result = app.test_cli_runner().invoke(args=["analysis", "rebuild", "--app-id", "not-an-id"])
     assert result.exit_code != 0
     assert "not-an-id" in result.output
+
+
+def test_a_message_rolls_up_in_one_statement_on_postgresql_and_two_on_sqlite(app, client, member):
+    """What a message's rollup adds to storing it (a chat turn's run), and the figures it adds."""
+    app_id = uuid.UUID(create_app(client, member))
+    caller, conversation = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(SHANGHAI)
+    statements = []
+    with app.app_context():
+        for at in (now, now, now - timedelta(days=1)):  # new ids, the same again, their day before
+            with db.engine.begin() as connection:
+                event.listen(connection, "before_cursor_execute", lambda *args: statements.append(args[2]))
+                message = {"app_id": app_id, "created_by": caller, "conversation_id": conversation, "created_at": at,
+                           "answer_token_count": 3, "latency": 0.5, "total_price": 0.25}  # fmt: skip
+                roll_up_message(connection, message, SHANGHAI)
+            assert len(statements) == (1 if connection.dialect.name == "postgresql" else 2)
+            statements.clear()
+        today = db.session.get(AppDailyStat, (app_id, now.date()))
+        yesterday = db.session.get(AppDailyStat, (app_id, now.date() - timedelta(days=1)))
+        assert (today.messages, today.callers, today.conversations, today.answer_tokens, today.cost) == (2, 1, 1, 6, 0.5)
+        assert (yesterday.messages, yesterday.callers, yesterday.conversations, yesterday.answer_latency) == (1, 1, 1, 0.5)
+        seen = db.session.query(AppSeenId).filter(AppSeenId.app_id == app_id).all()
+        last_day = now.date().toordinal()
+        assert {(row.kind, row.seen_id, row.last_day, row.recent_days) for row in seen} == {
+            ("caller", caller, last_day, 0b11), ("conversation", conversation, last_day, 0b11)
+        }

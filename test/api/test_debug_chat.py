@@ -1,11 +1,15 @@
 """llmops-api.md §1.11-1.12 debug chat: the agent runtime end to end, against the session's fake model."""
 
 import json
+import threading
 import uuid
 
 import pytest
+import sqlalchemy
 
+from config import Settings
 from config.settings import AgentSettings
+from internal.aistack.resources.quotas import ResourceQuotas
 from internal.extension.database import db
 from internal.model import Message
 from internal.model.conversation import MessageStatus
@@ -521,3 +525,40 @@ def test_text_before_native_tool_calls_is_a_step_of_its_own(client, member, llm)
     stored = debug_messages(client, member, app_id)[0]
     assert [t["event"] for t in stored["agent_thoughts"]] == ["agent_message", "agent_thought", "agent_action", "agent_message"]
     assert len({t["id"] for t in stored["agent_thoughts"]}) == 4
+
+
+# --- what a turn costs ----------------------------------------------------------------------------
+
+
+def turn_statements(app, client, member, app_id: str) -> int:
+    """SQL statements of one debug turn: its request's and its run's (storing the message, naming
+    a new conversation), none of other threads' (periodic tasks, other runs)."""
+    with app.app_context():
+        engine = db.engine
+    threads = []
+
+    def record(*_):
+        threads.append(threading.current_thread().name)
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+    try:
+        events = debug_chat(client, member, app_id, "hi")
+        run = f"run-{events[0]['data']['task_id']}"
+        wait_for(app, lambda: all(thread.name != run for thread in threading.enumerate()), "the run's end", timeout=10)
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", record)
+    return sum(name in (threading.current_thread().name, run) for name in threads)
+
+
+def test_a_turn_costs_few_statements(app, client, member):
+    """A guard against statements creeping into the hot path (test/benchmark/agent_chat.py counts
+    them too). A conversation's first turn: the account, the app with its configuration, the
+    new conversation and the app's pointer to it; the run stores the message, its step and its
+    rollup (one statement on PostgreSQL, two on SQLite) and names the conversation. A following
+    turn reads the history instead and names nothing."""
+    app_id, _ = chat_app(client, member)
+    # As a process started on a migrated database has (the services app is migrated after it starts).
+    app.extensions["injector"].get(ResourceQuotas).load()
+    rollup = 2 if app.extensions["injector"].get(Settings).uses_sqlite else 1
+    assert turn_statements(app, client, member, app_id) == 7 + rollup
+    assert turn_statements(app, client, member, app_id) == 5 + rollup

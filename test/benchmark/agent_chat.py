@@ -58,6 +58,7 @@ from sqlalchemy import event
 
 from config import PROJECT_ROOT, Profile
 from config.settings import CelerySettings, DatabaseSettings, ProviderSettings, RedisSettings, SecuritySettings
+from internal.aistack.resources.quotas import ResourceQuotas
 from internal.core.agent import prompts
 from internal.core.text_processing.tokens import count_tokens
 from internal.extension.database import db
@@ -610,6 +611,8 @@ def count_sql(model: FakeModel, database_url: str | None, turns: int, open_api: 
             with app.app_context():
                 if database_url:
                     upgrade(directory=MIGRATIONS_DIR, revision="heads")
+                    # What a server started on a migrated database (production's order) reads at start-up.
+                    app.extensions["injector"].get(ResourceQuotas).load()
                 engine = db.engine
         finally:
             logging.disable(logging.NOTSET)
