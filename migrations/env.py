@@ -11,6 +11,9 @@ import internal.aistack.models  # noqa: F401  (AI Stack systems' tables)
 import internal.model  # noqa: F401  (registers every model on the metadata)
 from internal.extension.database import UTCDateTime
 
+# Imported for their side effect: every model registered on the metadata autogenerate compares.
+MODEL_PACKAGES = (internal.aistack.models, internal.model)
+
 config = context.config
 # Keep the application's loggers working after Alembic configures logging.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
