@@ -3,14 +3,13 @@ process's own, per-endpoint performance from the request middleware (also at /me
 Prometheus format), and deployment-wide quotas that only administrators set, validated against
 the machine and enforced on the agent runtime's concurrent runs."""
 
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psutil
 import pytest
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
 from config import Settings
 from internal.aistack.resources.models import ResourceQuota
@@ -19,6 +18,8 @@ from internal.aistack.resources.request_stats import RouteFigures, bucket_of
 from internal.exception import TooManyRequestsException
 from internal.extension.database import db
 from internal.service.open_api_limit_service import OpenApiLimitService
+
+from test.statements import statements_in_this_thread
 
 from .client import AIStackClient, assert_error, data_of
 from .erp_support import erp_caller
@@ -189,23 +190,6 @@ def test_the_agent_runtimes_quota_bounds_concurrent_runs(app, admin):
             pass
 
 
-def _statements_in_this_thread(app, action):
-    """What `action` returns and the SQL statements it ran in the calling thread."""
-    me, count = threading.get_ident(), [0]
-
-    def counted(*_):
-        if threading.get_ident() == me:
-            count[0] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        return action(), count[0]
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
-
-
 def test_quotas_are_read_at_start_up_and_again_in_the_background(app):
     """A chat turn never waits for the quotas: a process reads them at start-up, and once
     AISTACK_RESOURCES_QUOTA_REFRESH has passed the use that notices goes on with the last ones
@@ -213,13 +197,13 @@ def test_quotas_are_read_at_start_up_and_again_in_the_background(app):
     quotas = ResourceQuotas(app, app.extensions["injector"].get(Settings), db)  # another process's
     quotas.refresh = 0.2
     quotas.load()
-    assert _statements_in_this_thread(app, lambda: quotas.quota(AGENT_RUNTIME)) == (None, 0)
+    assert statements_in_this_thread(app, lambda: quotas.quota(AGENT_RUNTIME)) == (None, 0)
     with app.app_context():  # set by another process
         db.session.add(ResourceQuota(service=AGENT_RUNTIME, cpu=0.5, memory=256))
         db.session.commit()
     try:
         time.sleep(0.3)
-        assert _statements_in_this_thread(app, lambda: quotas.quota(AGENT_RUNTIME)) == (None, 0)
+        assert statements_in_this_thread(app, lambda: quotas.quota(AGENT_RUNTIME)) == (None, 0)
         deadline = time.monotonic() + 5
         while quotas.quota(AGENT_RUNTIME) is None and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -4,12 +4,11 @@ kept hashed and encrypted at rest, one query per request, a short cache, last_us
 import hashlib
 import hmac
 import re
-import threading
 import time
 
 import pytest
 from flask import g
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from config import Settings
 from config.settings import OpenApiSettings
@@ -18,6 +17,7 @@ from internal.extension.database import db
 from internal.middleware import AuthKind, AuthMiddleware
 from internal.server import create_app
 from pkg.paginator import PageReq
+from test.statements import statements_in_this_thread
 from pkg.secret_box import SecretBox, SecretBoxError, derive_key
 
 KEY_FORMAT = re.compile(r"^llmops-v1/[A-Za-z0-9]{48}$")
@@ -200,30 +200,12 @@ def test_a_database_dump_yields_no_working_key(app, client, member):
         SecretBox(derive_key("another deployment's data secret key", "llmops/secret-box/v1")).decrypt(row["encrypted_key"])
 
 
-def _statements_in_this_thread(app, action) -> int:
-    """SQL statements `action` runs in the calling thread (not in background writers)."""
-    me, count = threading.get_ident(), [0]
-
-    def counted(*_):
-        if threading.get_ident() == me:
-            count[0] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counted)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", counted)
-    return count[0]
-
-
 def test_an_api_key_request_costs_one_query_cached_or_not(app, client, member):
     create_key(client, member)
     header = f"Bearer {_key_of(app, member, client)['api_key']}"
     # Cache miss: the key and its account in one query; then cached: the account only.
-    assert _statements_in_this_thread(app, lambda: _authenticate_with_api_key(app, header)) == 1
-    assert _statements_in_this_thread(app, lambda: _authenticate_with_api_key(app, header)) == 1
+    assert statements_in_this_thread(app, lambda: _authenticate_with_api_key(app, header))[1] == 1
+    assert statements_in_this_thread(app, lambda: _authenticate_with_api_key(app, header))[1] == 1
 
 
 def test_last_used_at_is_recorded_and_leaves_updated_at(app, client, member):
