@@ -8,7 +8,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel
 
 from config import Settings
-from internal.core.language_model.factory import LanguageModelFactory
+from internal.core.language_model.factory import LanguageModelFactory, ResolvedModel
 from internal.core.language_model.structured import structured_answer, structured_or_text
 from internal.exception import CustomException
 
@@ -22,10 +22,17 @@ def configured_model(
 ) -> BaseChatModel:
     """The model named by a system's settings (empty: HELPER_MODEL_PROVIDER / HELPER_MODEL); 503
     naming `what` and the settings when it is not configured or cannot be built."""
-    provider = provider or settings.agent.helper_model_provider
-    model = model or settings.agent.helper_model
+    return configured(factory, settings, provider, model, what, setting_names)[0]
+
+
+def configured(
+    factory: LanguageModelFactory, settings: Settings, provider: str, model: str, what: str, setting_names: str, **overrides
+) -> tuple[BaseChatModel, ResolvedModel]:
+    """`configured_model` with its catalog entries (features, pricing); `overrides` replace
+    client settings (e.g. `timeout`)."""
     try:
-        return factory.create(provider, model)
+        resolved = factory.resolve(provider or settings.agent.helper_model_provider, model or settings.agent.helper_model)
+        return factory.build(resolved, **overrides), resolved
     except CustomException as exc:
         raise ServiceUnavailableException(f"{what}不可用（{setting_names}）：{exc.message}") from None
 
