@@ -2,6 +2,7 @@
 forms), the chat-model backend against the fake OpenAI server, the configuration switch, and
 retrieval reordering its best candidates on both profiles."""
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -114,6 +115,21 @@ def test_chat_reranker_answers_of_the_wrong_shape_and_failures_are_rerank_errors
     for _ in range(4):
         with pytest.raises(RerankError):
             reranker.rerank("rabbit", ALICE)
+
+
+def test_chat_reranker_gives_up_after_its_timeout_without_retrying(app, llm):
+    factory = app.extensions["injector"].get(LanguageModelFactory)
+    # Chat turns retry a failed model call; the reranker must not (a search waits for it).
+    retrying = factory.settings.model_copy(
+        update={"providers": factory.settings.providers.model_copy(update={"llm_max_retries": 2})}
+    )
+    reranker = create_reranker(chat_settings(rerank_timeout=0.5), LanguageModelFactory(retrying, factory.catalog))
+    llm.script_chat("slow rabbit", ChatReply(tool_calls=[ToolCall("PassageRanking", {"ranking": [1, 0]})], delay=3))
+    started = time.monotonic()
+    with pytest.raises(RerankError):
+        reranker.rerank("slow rabbit", ALICE[:2])
+    assert time.monotonic() - started < 2.5
+    assert len(llm.chat_requests("slow rabbit")) == 1
 
 
 def test_chat_reranker_configuration_is_checked_at_start(app):

@@ -49,7 +49,9 @@ class ChatReranker(Reranker):
         passages = "\n\n".join(f"[{number}] {text[:PASSAGE_CHARACTERS]}" for number, text in enumerate(texts))
         messages = [SystemMessage(INSTRUCTIONS), HumanMessage(f"Question: {query}\n\nPassages:\n\n{passages}")]
         try:
-            llm = self.language_models.build(self.language_models.resolve(self.provider, self.model), timeout=self.timeout)
+            # One attempt within the timeout: a search waits for it, and without it the order stands.
+            resolved = self.language_models.resolve(self.provider, self.model)
+            llm = self.language_models.build(resolved, timeout=self.timeout, max_retries=0)
             answer = structured_answer(llm, PassageRanking, messages)
         except CustomException as exc:
             raise RerankError(f"rerank model {self.provider}/{self.model}: {exc.message}") from exc
