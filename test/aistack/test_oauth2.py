@@ -426,3 +426,44 @@ def test_codes_and_tokens_expired_for_a_day_are_purged_and_nothing_live(app, own
         assert sorted(left) == sorted(codes[1:])
     rfc_error(token_request(owner, client, {"grant_type": "refresh_token", "refresh_token": old["refresh_token"]}), 400, "invalid_grant")
     data_of(bearer(owner, live["access_token"]).get("rag", "/api/oauth2/clients"))
+
+
+def introspect(stack: AIStackClient, client: dict, token: str, **form):
+    return token_request(stack, client, {"token": token} | form, path="/api/oauth2/introspect", system="erp")
+
+
+def test_a_confidential_client_introspects_its_own_tokens(app, owner, stranger):
+    client = register(owner, scope="rag erp")
+    token = granted(owner, client, scope="rag erp")
+    answer = introspect(owner, client, token["access_token"])
+    assert answer.status_code == 200 and "status" not in answer.json  # RFC 7662 JSON, not the envelope
+    assert answer.json | {"iat": 0, "exp": 0} == {
+        "active": True, "scope": "rag erp", "client_id": client["client_id"], "token_type": "Bearer",
+        "sub": str(owner.member.id), "iat": 0, "exp": 0,
+    }  # fmt: skip
+    assert answer.json["exp"] - answer.json["iat"] == token["expires_in"]
+    refresh = introspect(owner, client, token["refresh_token"], token_type_hint="refresh_token").json
+    assert refresh["active"] and refresh["token_type"] == "refresh_token" and refresh["exp"] > answer.json["exp"]
+
+    # Unknown, another client's, revoked or expired: inactive, and nothing more said.
+    other = register(stranger)
+    other_token = granted(stranger, other)
+    assert introspect(owner, client, "no-such-token").json == {"active": False}
+    assert introspect(owner, client, other_token["access_token"]).json == {"active": False}
+    assert token_request(owner, client, {"token": token["access_token"]}, path="/api/oauth2/revoke").status_code == 200
+    assert introspect(owner, client, token["access_token"]).json == {"active": False}
+    assert introspect(owner, client, token["refresh_token"]).json["active"]  # revoking an access token keeps its refresh token
+    with app.app_context():
+        digest = app.extensions["injector"].get(OAuth2Store).digest(other_token["access_token"])
+        db.session.execute(update(OAuth2Token).where(OAuth2Token.access_token_hash == digest).values(access_expires_at=utcnow()))
+        db.session.commit()
+    assert introspect(stranger, other, other_token["access_token"]).json == {"active": False}
+
+
+def test_introspection_needs_a_confidential_client(owner):
+    public = register(owner, method="none")
+    token = granted(owner, public)
+    rfc_error(introspect(owner, public, token["access_token"]), 401, "invalid_client")
+    confidential = register(owner)
+    rfc_error(introspect(owner, confidential | {"client_secret": "wrong"}, token["access_token"]), 401, "invalid_client")
+    rfc_error(token_request(owner, confidential, {}, path="/api/oauth2/introspect"), 400, "invalid_request")

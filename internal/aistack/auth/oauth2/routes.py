@@ -138,9 +138,15 @@ class OAuth2Handler:
             return self.server.handle_error_response(None, error)
 
     def revoke(self) -> Response:
+        return self._endpoint("revocation")
+
+    def introspect(self) -> Response:
+        return self._endpoint("introspection")
+
+    def _endpoint(self, name: str) -> Response:
         try:
-            return self.server.create_endpoint_response("revocation")
-        except OAuth2Error as error:
+            return self.server.create_endpoint_response(name)
+        except OAuth2Error as error:  # raised before Authlib's own handling: plain HTTP to a remote host
             return self.server.handle_error_response(None, error)
 
 
@@ -186,6 +192,12 @@ def oauth2_routes(system: str, handler: OAuth2Handler) -> list[tuple]:
         """RFC 7009 revocation (token, token_type_hint): always 200 for an authenticated client."""
         return handler.revoke()
 
+    @aistack_endpoint(system, public=True, raw_response="application/json", error_model=OAuth2ErrorOrFailure, tags=TAGS)
+    def oauth2_introspect():
+        """RFC 7662 introspection (token, token_type_hint) for a confidential client about its own
+        tokens: {active, scope, client_id, token_type, sub, iat, exp}, or {"active": false}."""
+        return handler.introspect()
+
     for signed_in in (oauth2_consent, oauth2_decide):  # public to the gateway, not to the user
         SYSTEM_DOCS[system].get_function_metadata(signed_in).security = SECURITY
 
@@ -197,4 +209,5 @@ def oauth2_routes(system: str, handler: OAuth2Handler) -> list[tuple]:
         ("POST", "/api/oauth2/authorize", oauth2_decide),
         ("POST", "/api/oauth2/token", oauth2_token),
         ("POST", "/api/oauth2/revoke", oauth2_revoke),
+        ("POST", "/api/oauth2/introspect", oauth2_introspect),
     ]

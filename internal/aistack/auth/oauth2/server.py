@@ -1,6 +1,9 @@
 """The authorization server: Authlib's Flask server with the authorization-code grant (PKCE,
-S256 only, mandatory for public clients), the refresh-token grant (rotation) and RFC 7009
-revocation, over `OAuth2Store`. Access and refresh tokens are opaque random strings."""
+S256 only, mandatory for public clients), the refresh-token grant (rotation), RFC 7009
+revocation and RFC 7662 introspection, over `OAuth2Store`. Access and refresh tokens are opaque
+random strings."""
+
+from dataclasses import dataclass
 
 from authlib.common.security import generate_token
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -8,11 +11,14 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, grants
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from injector import inject, singleton
 
 from config import Settings
+from internal.extension.database import utcnow
 from internal.aistack.systems import SYSTEMS
 
+from .models import OAuth2Token
 from .store import OAuth2Store, RegisteredClient
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -83,6 +89,50 @@ class TokenRevocationEndpoint(RevocationEndpoint):
         self.server.store.revoke(token, refresh=bool(found and found[1]))
 
 
+@dataclass(frozen=True)
+class PresentedToken:
+    """A token row as the string presented: its access token or its refresh token, each with its
+    own expiry and revocation."""
+
+    row: OAuth2Token
+    refresh: bool
+
+    def is_expired(self) -> bool:
+        if not self.refresh:
+            return self.row.is_expired()
+        return self.row.refresh_expires_at is None or self.row.refresh_expires_at <= utcnow()
+
+    def is_revoked(self) -> bool:
+        return (self.row.refresh_revoked_at if self.refresh else self.row.access_revoked_at) is not None
+
+
+class TokenIntrospectionEndpoint(IntrospectionEndpoint):
+    """RFC 7662 for confidential clients, about their own tokens: anything else (unknown, expired,
+    revoked, another client's) is just {"active": false}."""
+
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def query_token(self, token_string, token_type_hint):
+        found = self.server.store.find_token(token_string)
+        return PresentedToken(*found) if found else None
+
+    def check_permission(self, token, client, request):
+        return token.row.check_client(client)
+
+    def introspect_token(self, token):
+        row = token.row
+        expires_at = row.refresh_expires_at if token.refresh else row.access_expires_at
+        return {
+            "active": True,
+            "scope": row.scope,
+            "client_id": self.server.store.client_id_of(row),
+            "token_type": "refresh_token" if token.refresh else "Bearer",
+            "sub": str(row.account_id),
+            "iat": int(row.created_at.timestamp()),
+            "exp": int(expires_at.timestamp()),
+        }
+
+
 @singleton
 class OAuth2Server(AuthorizationServer):
     @inject
@@ -102,6 +152,7 @@ class OAuth2Server(AuthorizationServer):
         self.register_grant(AuthorizationCodeGrant, [S256CodeChallenge(required=True)])
         self.register_grant(RefreshTokenGrant)
         self.register_endpoint(TokenRevocationEndpoint)
+        self.register_endpoint(TokenIntrospectionEndpoint)
 
     def query_client(self, client_id: str) -> RegisteredClient | None:
         return self.store.query_client(client_id)

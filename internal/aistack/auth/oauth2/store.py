@@ -93,6 +93,10 @@ class OAuth2Store(BaseService):
         row = self.db.session.scalar(select(OAuth2Client).where(OAuth2Client.client_id == client_id))
         return RegisteredClient(row, self.digest) if row is not None else None
 
+    def client_id_of(self, token: OAuth2Token) -> str:
+        """The public client_id of the client a token was issued to."""
+        return self.db.session.scalar(select(OAuth2Client.client_id).where(OAuth2Client.id == token.oauth2_client_id))
+
     # --- authorization codes --------------------------------------------------------------
 
     def save_code(self, code: str, client: RegisteredClient, account: Account, redirect_uri: str, scope: str, payload) -> None:
