@@ -109,6 +109,23 @@ def test_order_rules(aistack, app):
     assert data_of(aistack.get("stock", "/api/orders")) == []
 
 
+def test_star_market_orders_are_200_shares_or_more_in_steps_of_one(app, aistack):
+    star = "688981"
+    for quantity in (100, 199):
+        assert_error(aistack.post("stock", "/api/orders", json={"symbol": star, "action": "buy", "quantity": quantity}), 400, "INVALID_INPUT", "quantity")
+    bought = order(aistack, symbol=star, action="buy", quantity=201)
+    assert bought["status"] == "filled" and bought["quantity"] == 201
+    tomorrow = next_day_at_ten()
+    trading, account_id = service(app), aistack.member.id
+    with app.app_context():
+        with pytest.raises(AIStackException) as refused:  # under 200 and not the whole holding
+            trading.place_order(account_id, PlaceOrderReq(symbol=star, action="sell", quantity=150), now=tomorrow)
+        assert list(refused.value.details) == ["quantity"]
+        assert trading.place_order(account_id, PlaceOrderReq(symbol=star, action="sell", quantity=200), now=tomorrow).status == "filled"
+        assert trading.place_order(account_id, PlaceOrderReq(symbol=star, action="sell", quantity=1), now=tomorrow).status == "filled"
+    assert portfolio(aistack)["positions"] == []
+
+
 def test_sell_next_day_with_stamp_duty_and_odd_lots(app, aistack):
     order(aistack, action="buy", quantity=300)
     tomorrow = next_day_at_ten()

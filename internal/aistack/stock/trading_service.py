@@ -25,9 +25,9 @@ from internal.aistack.gateway.listing import ListSpec, paginate
 from internal.exception import NotFoundException
 from internal.extension.database import SQLAlchemy, utcnow
 
-from .fees import LOT, FeeSchedule
+from .fees import FeeSchedule
 from .market import MarketData, TradingClock
-from .market.base import Quote, cents
+from .market.base import Quote, cents, lot_rule
 from .market.session import trade_date
 from .models import StockAccount, StockOrder, StockPosition, StockTrade
 from .schemas import Action, OrderStatus, OrderType, PlaceOrderReq
@@ -118,8 +118,9 @@ class TradingService:
 
     def place_order(self, account_id: uuid.UUID, req: PlaceOrderReq, now: datetime | None = None) -> StockOrder:
         now = (now or datetime.now(UTC)).astimezone(UTC)
-        if req.action is Action.BUY and req.quantity % LOT:
-            raise invalid_input("quantity", f"买入数量必须是{LOT}股的整数倍")
+        rule = lot_rule(req.symbol)
+        if req.action is Action.BUY and not rule.allows(req.quantity):
+            raise invalid_input("quantity", f"买入数量必须是{rule.describe()}")
         if req.order_type is not OrderType.MARKET and req.price is None:
             raise invalid_input("price", "限价单和止损单必须填写价格")
         quote = self.market.quote(req.symbol, now)
@@ -176,8 +177,9 @@ class TradingService:
     def _hold_shares(self, account_id: uuid.UUID, order: StockOrder, today: date) -> None:
         position = self._position(account_id, order.symbol)
         held = position.quantity if position else 0
-        if order.quantity % LOT and order.quantity != held:
-            raise invalid_input("quantity", f"卖出数量必须是{LOT}股的整数倍，不足{LOT}股的零股须一次全部卖出")
+        rule = lot_rule(order.symbol)
+        if not rule.allows(order.quantity) and order.quantity != held:
+            raise invalid_input("quantity", f"卖出数量必须是{rule.describe()}，不足的零股须一次全部卖出")
         free = sellable(position, today)
         if order.quantity > free:
             raise invalid_input("quantity", f"可卖数量不足：可卖{free}股（当日买入的股票下一交易日才能卖出）")

@@ -15,6 +15,8 @@ SYMBOL = re.compile(r"^\d{6}$")
 BOARD_PREFIXES = ("000", "001", "002", "003", "300", "301", "600", "601", "603", "605", "688")
 # ChiNext and STAR move up to 20 % a day, the main boards 10 % (ST names are not modelled).
 WIDE_LIMIT_PREFIXES = ("300", "301", "688")
+# STAR orders are of 200 shares or more, in steps of one share; elsewhere whole lots of 100.
+STAR_PREFIXES = ("688",)
 
 
 def cents(value: Decimal | float | int) -> Decimal:
@@ -26,6 +28,26 @@ def check_symbol(symbol: str) -> str:
     if not SYMBOL.match(symbol or "") or not symbol.startswith(BOARD_PREFIXES):
         raise invalid_input("symbol", "请输入6位A股代码，如000001、600519")
     return symbol
+
+
+@dataclass(frozen=True)
+class LotRule:
+    """The quantities an order of a board may be for: `minimum` shares or more, in `step`s."""
+
+    minimum: int
+    step: int
+
+    def allows(self, quantity: int) -> bool:
+        return quantity >= self.minimum and (quantity - self.minimum) % self.step == 0
+
+    def describe(self) -> str:
+        if self.step == self.minimum:
+            return f"{self.minimum}股的整数倍"
+        return f"不少于{self.minimum}股（以1股递增）" if self.step == 1 else f"不少于{self.minimum}股、以{self.step}股递增"
+
+
+def lot_rule(symbol: str) -> LotRule:
+    return LotRule(200, 1) if symbol.startswith(STAR_PREFIXES) else LotRule(100, 100)
 
 
 def limit_rate(symbol: str) -> Decimal:
