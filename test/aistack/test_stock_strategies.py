@@ -99,6 +99,20 @@ def test_buy_and_hold_backtest_by_hand(app, aistack):
     assert result["source"] == "simulated"
 
 
+def test_a_star_backtest_buys_in_steps_of_one_share(app, aistack):
+    made = strategy(aistack, symbol="688981")
+    body = {"strategy_id": made["strategy_id"], "start_date": "2025-03-03", "end_date": "2025-03-07", "initial_capital": 100000}
+    [buy] = data_of(aistack.post("stock", "/api/strategies/backtest", json=body))["trades"]
+    first = Decimal(str(buy["price"]))
+
+    def cost(shares: int) -> Decimal:
+        amount = money(first * shares)
+        return amount + max(money(amount * Decimal("0.00025")), Decimal("5")) + money(amount * Decimal("0.00001"))
+
+    # The most shares (200 or more, any count above) the capital covers with the buy's fees.
+    assert buy["quantity"] >= 200 and cost(buy["quantity"]) <= 100000 < cost(buy["quantity"] + 1)
+
+
 @pytest.mark.parametrize("via", VIAS)
 def test_ma_crossover_and_rsi_backtests_follow_the_rules(aistack):
     for strategy_type, parameters in (("ma_crossover", {"short_window": 5, "long_window": 20}), ("rsi_mean_reversion", {"period": 6, "oversold": 40, "overbought": 60})):

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .fees import LOT, FeeSchedule
-from .market.base import Bar, cents
+from .fees import FeeSchedule
+from .market.base import Bar, LotRule, cents
 from .metrics import performance
 
 
@@ -50,8 +50,17 @@ class BacktestResult:
 
 
 def run_backtest(
-    strategy_type: str, parameters: dict, bars: list[Bar], start: date, capital: Decimal, fees: FeeSchedule, risk_free: float
+    strategy_type: str,
+    parameters: dict,
+    bars: list[Bar],
+    start: date,
+    capital: Decimal,
+    fees: FeeSchedule,
+    risk_free: float,
+    lot: LotRule = LotRule(100, 100),
 ) -> BacktestResult:
+    """All in (the most shares the cash covers with fees, whole lots of the board) when the
+    target turns to holding, all out when it turns away."""
     closes = pd.Series({bar.day: bar.close for bar in bars}, dtype=object).sort_index()
     targets = target_holding(strategy_type, parameters, closes.astype(float))
     tested = closes[closes.index >= start]
@@ -65,15 +74,15 @@ def run_backtest(
     for day in tested.index[changes[tested.index].to_numpy()]:
         price = tested[day]
         if targets[day] == 1 and shares == 0:
-            lots = int(cash // (price * LOT))
-            while lots and cents(price * lots * LOT) + fees.charges("buy", cents(price * lots * LOT)).total > cash:
-                lots -= 1
-            if not lots:
+            quantity = lot.largest(int(cash // price))
+            while quantity and cents(price * quantity) + fees.charges("buy", cents(price * quantity)).total > cash:
+                quantity = lot.largest(quantity - 1)
+            if not quantity:
                 continue
-            amount = cents(price * lots * LOT)
+            amount = cents(price * quantity)
             charge = fees.charges("buy", amount).total
             cash -= amount + charge
-            shares, bought_cost = lots * LOT, amount + charge
+            shares, bought_cost = quantity, amount + charge
             trades.append(_trade(day, "buy", price, shares, amount, charge, cash))
         elif targets[day] == 0 and shares:
             amount = cents(price * shares)

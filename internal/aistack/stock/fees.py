@@ -9,7 +9,6 @@ from config import Settings
 
 from .market.base import cents
 
-LOT = 100  # shares per board lot (手)
 ZERO = Decimal("0.00")
 
 

@@ -18,6 +18,7 @@ from pkg.validation_message import describe_fields
 from .backtest import run_backtest, warmup_days
 from .fees import FeeSchedule
 from .market import MarketData
+from .market.base import lot_rule
 from .models import StockStrategy
 from .schemas import MAX_HISTORY_DAYS, STRATEGY_PARAMS, BacktestReq, StrategyReq
 
@@ -109,6 +110,7 @@ class StrategyService:
             req.initial_capital,
             FeeSchedule.of(self.settings),
             float(self.settings.aistack_stock.stock_risk_free_rate),
+            lot_rule(symbol),
         )
         return {
             "strategy_id": req.strategy_id,

@@ -40,6 +40,12 @@ class LotRule:
     def allows(self, quantity: int) -> bool:
         return quantity >= self.minimum and (quantity - self.minimum) % self.step == 0
 
+    def largest(self, within: int) -> int:
+        """The largest quantity allowed that is at most `within` (0 if none is)."""
+        if within < self.minimum:
+            return 0
+        return self.minimum + (within - self.minimum) // self.step * self.step
+
     def describe(self) -> str:
         if self.step == self.minimum:
             return f"{self.minimum}股的整数倍"
