@@ -9,7 +9,7 @@ import pytest
 from internal.aistack.gateway.errors import ServiceUnavailableException
 from internal.aistack.stock.market.base import price_limits
 from internal.aistack.stock.market.eastmoney import EastmoneyMarket
-from internal.aistack.stock.market.session import TradingClock
+from internal.aistack.stock.market.session import TradingClock, previous_trading_day
 from internal.aistack.stock.market.simulated import SimulatedMarket
 from internal.exception import NotFoundException
 from test.fakes.eastmoney import FakeEastmoney
@@ -35,9 +35,11 @@ def test_same_symbol_and_day_give_the_same_prices():
 
 
 @pytest.mark.parametrize("symbol, rate", [("600519", Decimal("0.10")), ("300750", Decimal("0.20")), ("688981", Decimal("0.20"))])
-def test_bars_are_weekdays_inside_the_daily_limits(symbol, rate):
+def test_bars_are_trading_days_inside_the_daily_limits(symbol, rate):
     bars = SimulatedMarket(TradingClock(True)).history(symbol, date(2024, 1, 1), date(2024, 12, 31), AT)
-    assert len(bars) == 262 and all(bar.day.weekday() < 5 for bar in bars)
+    # The Shanghai exchange traded on 242 days of 2024: weekdays less Spring Festival, National Day...
+    assert len(bars) == 242 and all(bar.day.weekday() < 5 for bar in bars)
+    assert not {bar.day for bar in bars} & {date(2024, 2, 12), date(2024, 10, 1), date(2024, 10, 7)}
     for previous, bar in zip(bars, bars[1:]):
         down, up = price_limits(symbol, previous.close)
         assert down == (previous.close * (1 - rate)).quantize(Decimal("0.01")) or abs(down - previous.close * (1 - rate)) <= Decimal("0.005")
@@ -53,6 +55,11 @@ def test_trading_hours():
     assert not clock.is_open(datetime(2025, 11, 7, 7, 0, tzinfo=UTC))  # 15:00, closed
     assert not clock.is_open(datetime(2025, 11, 8, 2, 0, tzinfo=UTC))  # Saturday
     assert TradingClock(False).is_open(datetime(2025, 11, 8, 15, 0, tzinfo=UTC))
+    # National Day 2025: closed through 8 October, a Wednesday; the day before it was 30 September.
+    assert not clock.is_open(datetime(2025, 10, 8, 2, 0, tzinfo=UTC))
+    assert clock.is_open(datetime(2025, 10, 9, 2, 0, tzinfo=UTC))
+    assert previous_trading_day(date(2025, 10, 9)) == date(2025, 9, 30)
+    assert clock.order_deadline(datetime(2025, 9, 30, 8, 0, tzinfo=UTC)) == datetime(2025, 10, 9, 7, 0, tzinfo=UTC)
     # Day orders (2025-11-07 is a Friday): they lapse at the close of the day they are for.
     friday_close = datetime(2025, 11, 7, 7, 0, tzinfo=UTC)
     assert clock.order_deadline(datetime(2025, 11, 7, 2, 0, tzinfo=UTC)) == friday_close
@@ -79,8 +86,8 @@ def test_quote_through_both_addresses(aistack):
 def test_history(aistack, app):
     data = data_of(aistack.get("stock", "/api/stocks/600519/history?start=2025-01-01&end=2025-01-10"))
     assert data["source"] == "simulated"
-    # Weekdays (public holidays such as 1 January are not modelled).
-    assert [bar["date"] for bar in data["bars"]] == ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-06", "2025-01-07", "2025-01-08", "2025-01-09", "2025-01-10"]
+    # Trading days: weekdays but 1 January, a holiday of the exchange.
+    assert [bar["date"] for bar in data["bars"]] == ["2025-01-02", "2025-01-03", "2025-01-06", "2025-01-07", "2025-01-08", "2025-01-09", "2025-01-10"]
     again = data_of(aistack.get("stock", "/api/stocks/600519/history?start=2025-01-01&end=2025-01-10"))
     assert again["bars"] == data["bars"]
 

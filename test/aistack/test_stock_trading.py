@@ -9,7 +9,7 @@ import pytest
 
 from internal.aistack.gateway.errors import AIStackException
 from internal.aistack.stock.market import MarketData
-from internal.aistack.stock.market.session import SHANGHAI, TradingClock, previous_trading_day, trade_date
+from internal.aistack.stock.market.session import SHANGHAI, TradingClock, is_trading_day, previous_trading_day, trade_date
 from internal.aistack.stock.market.simulated import SimulatedMarket
 from internal.aistack.stock.portfolio_service import PortfolioService
 from internal.aistack.stock.schemas import Period, PlaceOrderReq
@@ -59,9 +59,9 @@ def quote_now(app, symbol=SYMBOL):
 
 
 def next_day_at_ten(days: int = 1) -> datetime:
-    """10:00 in Shanghai on a weekday `days` or more days from now."""
+    """10:00 in Shanghai on a trading day `days` or more days from now."""
     day = trade_date(datetime.now(UTC)) + timedelta(days=days)
-    while day.weekday() >= 5:
+    while not is_trading_day(day):
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=SHANGHAI).astimezone(UTC)
 

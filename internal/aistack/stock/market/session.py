@@ -1,11 +1,16 @@
-"""When the A-share market trades: Monday to Friday (public holidays are not modelled), in
+"""When the A-share market trades: Monday to Friday except the Shanghai exchange's holidays (as
+far as exchange_calendars records them: the years after its last are taken as weekdays only), in
 09:30-11:30 and 13:00-15:00 Asia/Shanghai when trading hours are on; around the clock when off,
 so that a trial works at any hour. Orders are day orders, as on the exchange: one that has not
 filled by the close of the trading day it was placed for lapses."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
+
+log = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SESSIONS = ((time(9, 30), time(11, 30)), (time(13, 0), time(15, 0)))
@@ -24,7 +29,23 @@ def trade_date(at: datetime) -> date:
 
 
 def is_trading_day(day: date) -> bool:
-    return day.weekday() < 5
+    return day.weekday() < 5 and day not in exchange_holidays()
+
+
+@cache
+def exchange_holidays() -> frozenset[date]:
+    """The weekdays the Shanghai exchange is closed (XSHG: Spring Festival, National Day, ...),
+    over the years exchange_calendars records; empty if it cannot be read."""
+    try:
+        import exchange_calendars  # ~0.4 s on first use: imported when a stock day is first asked for
+        import pandas as pd
+
+        calendar = exchange_calendars.get_calendar("XSHG", start="2000-01-04")
+        weekdays = pd.bdate_range(calendar.first_session, calendar.last_session)
+        return frozenset(weekdays.difference(calendar.sessions).date)
+    except Exception:  # a calendar is a refinement: weekdays alone still trade
+        log.exception("The XSHG holiday calendar could not be read; every weekday counts as a trading day")
+        return frozenset()
 
 
 def previous_trading_day(day: date) -> date:
