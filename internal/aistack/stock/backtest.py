@@ -57,7 +57,7 @@ def run_backtest(
     capital: Decimal,
     fees: FeeSchedule,
     risk_free: float,
-    lot: LotRule = LotRule(100, 100),
+    lot: LotRule,
 ) -> BacktestResult:
     """All in (the most shares the cash covers with fees, whole lots of the board) when the
     target turns to holding, all out when it turns away."""

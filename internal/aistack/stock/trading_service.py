@@ -10,6 +10,7 @@ position can go negative. Quotes are fetched before the lock is taken."""
 
 import logging
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -301,23 +302,20 @@ class TradingService:
         for order_id, account_id, created_at in placed:
             if self.clock.order_deadline(created_at) <= now:
                 lapsed.setdefault(account_id, []).append(order_id)
-        expired = 0
-        for account_id, order_ids in lapsed.items():
-            try:
-                account = self._lock(account_id)
-                # Still open once the account is locked: a fill or a cancellation may have come first.
-                orders = session.scalars(
-                    select(StockOrder).where(StockOrder.id.in_(order_ids), StockOrder.status == OrderStatus.OPEN.value)
-                ).all()
-                for order in orders:
-                    self._release(account, order)
-                    order.status, order.reason = OrderStatus.EXPIRED.value, "当日有效的订单收盘前未成交，已失效"
-                session.commit()
-                expired += len(orders)
-            except Exception:
-                session.rollback()
-                logger.exception("Expiring the lapsed orders of stock account %s failed", account_id)
-        return expired
+
+        def expire(account: StockAccount) -> int:
+            # Still open once the account is locked: a fill or a cancellation may have come first.
+            orders = session.scalars(
+                select(StockOrder).where(
+                    StockOrder.id.in_(lapsed[account.account_id]), StockOrder.status == OrderStatus.OPEN.value
+                )
+            ).all()
+            for order in orders:
+                self._release(account, order)
+                order.status, order.reason = OrderStatus.EXPIRED.value, "当日有效的订单收盘前未成交，已失效"
+            return len(orders)
+
+        return self._each_account_locked(lapsed, expire, "Expiring the lapsed orders")
 
     def check_open_orders(self, now: datetime | None = None) -> int:
         """Fill the open orders whose price the market has crossed (market orders waiting for the
@@ -337,23 +335,34 @@ class TradingService:
                 quotes[symbol] = self.market.quote(symbol, now)
             except Exception:  # one unreachable symbol must not stop the rest
                 logger.exception("No quote for %s; its open orders wait for the next check", symbol)
-        filled = 0
-        for account_id in {account_id for account_id, _ in pending}:
+
+        def fill(account: StockAccount) -> int:
+            orders = session.scalars(
+                select(StockOrder)
+                .where(StockOrder.account_id == account.account_id, *waiting)
+                .order_by(StockOrder.created_at, StockOrder.id)
+            ).all()
+            filled = 0
+            for order in orders:
+                quote = quotes.get(order.symbol)
+                if quote is not None and crosses(order, quote.current_price):
+                    self._fill(account, order, quote.current_price, now)
+                    session.flush()
+                    filled += order.status == OrderStatus.FILLED.value
+            return filled
+
+        return self._each_account_locked({account_id for account_id, _ in pending}, fill, "Checking the open orders")
+
+    def _each_account_locked(self, account_ids: Iterable[uuid.UUID], work: Callable[[StockAccount], int], what: str) -> int:
+        """`work` under each account's lock, one transaction per account: an account that fails
+        is rolled back and logged, the others go on. Returns the sum of what `work` returned."""
+        done = 0
+        for account_id in account_ids:
             try:
-                account = self._lock(account_id)
-                orders = session.scalars(
-                    select(StockOrder)
-                    .where(StockOrder.account_id == account_id, *waiting)
-                    .order_by(StockOrder.created_at, StockOrder.id)
-                ).all()
-                for order in orders:
-                    quote = quotes.get(order.symbol)
-                    if quote is not None and crosses(order, quote.current_price):
-                        self._fill(account, order, quote.current_price, now)
-                        session.flush()
-                        filled += order.status == OrderStatus.FILLED.value
-                session.commit()
+                count = work(self._lock(account_id))
+                self.db.session.commit()
+                done += count
             except Exception:
-                session.rollback()
-                logger.exception("Checking the open orders of stock account %s failed", account_id)
-        return filled
+                self.db.session.rollback()
+                logger.exception("%s of stock account %s failed", what, account_id)
+        return done
