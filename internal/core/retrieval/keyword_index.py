@@ -103,27 +103,19 @@ class KeywordIndex:
             if not removed:
                 continue
             self._add_statistics(_statistics(removed, sign=-1))
-            self.db.session.execute(
-                delete(DocumentTerm)
-                .where(DocumentTerm.document_id.in_({document_id for document_id, *_ in removed}), DocumentTerm.postings <= 0)
-                .execution_options(synchronize_session=False)
-            )
+            documents = {document_id for document_id, *_ in removed}
+            self._delete(DocumentTerm, DocumentTerm.document_id.in_(documents), DocumentTerm.postings <= 0)
 
     def remove_document(self, document_id: uuid.UUID) -> None:
-        self._delete(SegmentTerm.document_id == document_id)
-        self._delete_statistics(DocumentTerm.document_id == document_id)
+        self._delete(SegmentTerm, SegmentTerm.document_id == document_id)
+        self._delete(DocumentTerm, DocumentTerm.document_id == document_id)
 
     def remove_dataset(self, dataset_id: uuid.UUID) -> None:
-        self._delete(SegmentTerm.dataset_id == dataset_id)
-        self._delete_statistics(DocumentTerm.dataset_id == dataset_id)
+        self._delete(SegmentTerm, SegmentTerm.dataset_id == dataset_id)
+        self._delete(DocumentTerm, DocumentTerm.dataset_id == dataset_id)
 
-    def _delete(self, condition) -> None:
-        self.db.session.execute(
-            delete(SegmentTerm).where(condition).execution_options(synchronize_session=False)
-        )
-
-    def _delete_statistics(self, condition) -> None:
-        self.db.session.execute(delete(DocumentTerm).where(condition).execution_options(synchronize_session=False))
+    def _delete(self, model: type[SegmentTerm] | type[DocumentTerm], *conditions) -> None:
+        self.db.session.execute(delete(model).where(*conditions).execution_options(synchronize_session=False))
 
     def _add_statistics(self, changes: dict[tuple[uuid.UUID, str], list]) -> None:
         """Adds (document, term) → [dataset, postings, length] to the statistics; rows are written
