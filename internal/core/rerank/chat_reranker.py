@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
-from internal.core.language_model.factory import LanguageModelFactory
+from internal.core.language_model.factory import LanguageModelFactory, ResolvedModel
 from internal.core.language_model.structured import structured_answer
 from internal.exception import CustomException
 
@@ -36,10 +36,10 @@ class PassageRanking(BaseModel):
 
 
 class ChatReranker(Reranker):
-    def __init__(self, language_models: LanguageModelFactory, provider: str, model: str, candidates: int, timeout: float):
+    def __init__(self, language_models: LanguageModelFactory, model: ResolvedModel, candidates: int, timeout: float):
         self.language_models = language_models
-        self.provider = provider
         self.model = model
+        self.name = f"{model.provider.name}/{model.model.model}"
         self.candidates = candidates
         self.timeout = timeout
 
@@ -50,13 +50,12 @@ class ChatReranker(Reranker):
         messages = [SystemMessage(INSTRUCTIONS), HumanMessage(f"Question: {query}\n\nPassages:\n\n{passages}")]
         try:
             # One attempt within the timeout: a search waits for it, and without it the order stands.
-            resolved = self.language_models.resolve(self.provider, self.model)
-            llm = self.language_models.build(resolved, timeout=self.timeout, max_retries=0)
+            llm = self.language_models.build(self.model, timeout=self.timeout, max_retries=0)
             answer = structured_answer(llm, PassageRanking, messages)
         except CustomException as exc:
-            raise RerankError(f"rerank model {self.provider}/{self.model}: {exc.message}") from exc
+            raise RerankError(f"rerank model {self.name}: {exc.message}") from exc
         except Exception as exc:  # the provider's client raises many kinds; all mean no ranking
-            raise RerankError(f"rerank model {self.provider}/{self.model} failed: {exc}") from exc
+            raise RerankError(f"rerank model {self.name} failed: {exc}") from exc
         return _order(answer.ranking, len(texts))
 
 

@@ -2,6 +2,7 @@
 
 from config.settings import RerankProvider, RerankSettings
 from internal.core.language_model.factory import LanguageModelFactory
+from internal.exception import CustomException
 
 from .base import KeepOrder, Reranker
 from .chat_reranker import ChatReranker
@@ -26,17 +27,12 @@ def create_reranker(config: RerankSettings, language_models: LanguageModelFactor
             raise RuntimeError("RERANK_PROVIDER=chat requires RERANK_CHAT_PROVIDER and RERANK_CHAT_MODEL (see .env.example)")
         if language_models is None:
             raise RuntimeError("RERANK_PROVIDER=chat needs the model catalog")
-        provider = language_models.catalog.get_provider(config.rerank_chat_provider)
-        if provider is None or provider.get_model(config.rerank_chat_model) is None:
+        try:
+            model = language_models.resolve(config.rerank_chat_provider, config.rerank_chat_model)
+        except CustomException as exc:
             raise RuntimeError(
                 f"RERANK_CHAT_PROVIDER/RERANK_CHAT_MODEL: {config.rerank_chat_provider}/{config.rerank_chat_model}"
-                " is not a model of the catalog"
-            )
-        return ChatReranker(
-            language_models,
-            config.rerank_chat_provider,
-            config.rerank_chat_model,
-            config.rerank_candidates,
-            config.rerank_timeout,
-        )
+                f" is not a model of the catalog ({exc.message})"
+            ) from None
+        return ChatReranker(language_models, model, config.rerank_candidates, config.rerank_timeout)
     return KeepOrder()
