@@ -7,11 +7,12 @@ from alembic import context
 from flask import current_app
 from sqlalchemy.types import JSON
 
-import internal.aistack.models  # noqa: F401  (AI Stack systems' tables)
-import internal.model  # noqa: F401  (registers every model on the metadata)
+import internal.aistack.models
+import internal.model
 from internal.extension.database import UTCDateTime
 
-# Imported for their side effect: every model registered on the metadata autogenerate compares.
+# Imported for their side effect: every model (the platform's and AI Stack systems' tables)
+# registered on the metadata autogenerate compares.
 MODEL_PACKAGES = (internal.aistack.models, internal.model)
 
 config = context.config
